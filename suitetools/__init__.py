@@ -1,0 +1,1 @@
+"""Developer tooling of the CRM suite: PostgreSQL, Odoo, tests and benchmarks."""
