@@ -12,6 +12,7 @@
     ],
     "data": [
         "security/ir.model.access.csv",
+        "data/crm_stage_data.xml",
     ],
     "demo": [],
     "application": False,

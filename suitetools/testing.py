@@ -103,6 +103,7 @@ def run_suite_tests(args, connection, env, log_dir):
     command = [
         sys.executable, "-m", "pytest", os.path.join(REPO_ROOT, "tests"),
         "-p", "no:cacheprovider", "-rfEs", f"--junitxml={junit}",
+        "-n", os.environ.get("CRM_SUITE_PYTEST_WORKERS", "2"),
         *args.pytest_args.split(),
     ]
     print("== Suite tests (pytest tests/)", flush=True)

@@ -1,0 +1,178 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+from odoo.tools import SQL
+
+# How many members the preview list and the live sample on the form show.
+PREVIEW_LIMIT = 80
+
+TARGET_MODELS = [
+    ("res.partner", "Contacts"),
+    ("crm.lead", "Leads and opportunities"),
+]
+
+
+class CrmSegment(models.Model):
+    _name = "crm.segment"
+    _description = "Marketing segment"
+    _order = "name, id"
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        default=lambda self: self.env.company,
+        index=True,
+        help="Leave empty to share the segment between companies.",
+    )
+    target_model = fields.Selection(
+        TARGET_MODELS,
+        string="Applies to",
+        required=True,
+        default="res.partner",
+        help="Which records the segment selects: contacts or leads.",
+    )
+    match = fields.Selection(
+        [("all", "All criteria"), ("any", "Any criterion")],
+        required=True,
+        default="all",
+        help="Whether a member must match every criterion or at least one.",
+    )
+    criterion_ids = fields.One2many(
+        "crm.segment.criterion", "segment_id", string="Criteria", copy=True
+    )
+
+    # Consent
+    exclude_blacklisted = fields.Boolean(
+        string="Exclude blocklisted",
+        default=True,
+        help="Leave out every email address on the global email blocklist.",
+    )
+    optout_list_ids = fields.Many2many(
+        "mailing.list",
+        string="Honour opt-outs of",
+        help="Leave out every email address that unsubscribed from one of these "
+        "mailing lists.",
+    )
+
+    # Live figures
+    member_count = fields.Integer(
+        string="Members", compute="_compute_member_count"
+    )
+
+    @api.depends(
+        "target_model",
+        "match",
+        "criterion_ids",
+        "exclude_blacklisted",
+        "optout_list_ids",
+    )
+    def _compute_member_count(self):
+        for segment in self:
+            if not segment.id and not segment.criterion_ids:
+                segment.member_count = 0
+                continue
+            try:
+                domain = segment._get_member_domain()
+            except UserError:
+                segment.member_count = 0
+                continue
+            segment.member_count = (
+                self.env[segment.target_model].sudo().search_count(domain)
+            )
+
+    # ------------------------------------------------------------
+    # Evaluation
+    # ------------------------------------------------------------
+
+    def _get_member_domain(self):
+        """Compile the segment into one domain on its target model.
+
+        Behaviour and ERP criteria become ``('id', 'in', SQL subquery)``
+        terms, so PostgreSQL evaluates the whole segment in one query.
+
+        :raises UserError: a criterion needs a module that is not installed
+        """
+        self.ensure_one()
+        criterion_domains = [
+            criterion._get_domain() for criterion in self.criterion_ids
+        ]
+        if not criterion_domains:
+            domain = []
+        elif self.match == "any":
+            domain = expression.OR(criterion_domains)
+        else:
+            domain = expression.AND(criterion_domains)
+        return expression.AND([domain, self._get_consent_domain()])
+
+    def _get_consent_domain(self):
+        self.ensure_one()
+        domain = []
+        if self.exclude_blacklisted:
+            domain.append(("email_normalized", "not in", SQL(
+                "(SELECT email FROM mail_blacklist"
+                " WHERE active AND email IS NOT NULL)"
+            )))
+        if self.optout_list_ids:
+            domain.append(("email_normalized", "not in", SQL(
+                "(SELECT contact.email_normalized"
+                "   FROM mailing_subscription subscription"
+                "   JOIN mailing_contact contact"
+                "     ON contact.id = subscription.contact_id"
+                "  WHERE subscription.opt_out"
+                "    AND subscription.list_id IN %s"
+                "    AND contact.email_normalized IS NOT NULL)",
+                tuple(self.optout_list_ids.ids),
+            )))
+        if domain:
+            # A record without any email address cannot be opted out.
+            domain = expression.OR([
+                [("email_normalized", "=", False)],
+                expression.AND([[term] for term in domain]),
+            ])
+        return domain
+
+    def _search_members(self, limit=None):
+        """Return the current members of the segment (as superuser records).
+
+        Membership does not depend on the reader's access rights, so that a
+        marketer without sales rights gets the same segment as a manager.
+        """
+        self.ensure_one()
+        return self.env[self.target_model].sudo().search(
+            self._get_member_domain(), limit=limit
+        )
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_preview_members(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Members of %(segment)s", segment=self.name),
+            "res_model": self.target_model,
+            "view_mode": "list,form",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("crm_segment_ids", "in", self.ids)],
+            "context": {"create": False},
+        }
+
+    def action_create_mailing(self):
+        """Open a new mailing whose recipients are the segment's members."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New mailing"),
+            "res_model": "mailing.mailing",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "context": {
+                "default_mailing_model_id": self.env["ir.model"]._get_id(
+                    self.target_model
+                ),
+                "default_crm_segment_id": self.id,
+                "default_subject": self.name,
+            },
+        }

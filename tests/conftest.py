@@ -1,0 +1,100 @@
+"""Fixtures of the suite-level tests: a real PostgreSQL server and a real Odoo 18."""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pytest
+
+from suitetools import pg
+from suitetools.odoo import free_port, locate_odoo, odoo_command, summarize_odoo_log
+
+# Long enough for the largest install (all five modules with demo data) on
+# a loaded 2-core machine; a hang beyond it fails the test instead of CI.
+INSTALL_TIMEOUT = 1200
+
+
+@dataclass
+class OdooRuntime:
+    env: dict
+    package_dir: str
+    version: str
+    connection: pg.Connection
+
+    def command(self, database, *extra, data_dir=None):
+        return odoo_command(self.connection, self.package_dir, database, *extra, data_dir=data_dir)
+
+    def install(self, database, modules, demo=True, addons_path=None, extra=()):
+        """Install ``modules`` into a new ``database``; return the Odoo log lines.
+
+        Fails the test when Odoo exits with an error or logs an ERROR line.
+        """
+        pg.drop_database(self.connection, database)
+        args = ["-i", ",".join(modules), "--stop-after-init", "--http-port", str(free_port()),
+                "--max-cron-threads=0", "--log-level=warn", *extra]
+        if not demo:
+            args.append("--without-demo=all")
+        command = self.command(database, *args)
+        if addons_path:
+            index = next(i for i, arg in enumerate(command) if arg.startswith("--addons-path="))
+            command[index] += "," + addons_path
+        result = subprocess.run(
+            command, env=self.env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False
+        )
+        lines = (result.stdout + result.stderr).splitlines()
+        errors = summarize_odoo_log(lines)["error_lines"]
+        assert result.returncode == 0, f"Odoo exited with {result.returncode}:\n" + "\n".join(lines[-60:])
+        assert not errors, "Odoo logged errors:\n" + "\n".join(errors[:20])
+        return lines
+
+    def installed_modules(self, database):
+        conn = self.connection.connect(database)
+        try:
+            with conn.cursor() as cr:
+                cr.execute("SELECT name FROM ir_module_module WHERE state = 'installed'")
+                return {row[0] for row in cr.fetchall()}
+        finally:
+            conn.close()
+
+    def query(self, database, sql, params=None):
+        conn = self.connection.connect(database)
+        try:
+            with conn.cursor() as cr:
+                cr.execute(sql, params or [])
+                return cr.fetchall()
+        finally:
+            conn.close()
+
+    def drop(self, database):
+        pg.drop_database(self.connection, database)
+
+
+@pytest.fixture(scope="session")
+def odoo_runtime():
+    env, package_dir, version = locate_odoo()
+    connection = pg.ensure_server()
+    return OdooRuntime({**env, **connection.libpq_env()}, package_dir, version, connection)
+
+
+@pytest.fixture(scope="session")
+def maven_folder():
+    from suitetools.cli import maven_folder as default_folder
+
+    folder = default_folder()
+    assert os.path.isfile(os.path.join(folder, "sales_pipeline.csv")), (
+        f"The Maven CRM data set is missing: no sales_pipeline.csv in {folder}. "
+        "Set CRM_SUITE_DATA to the folder that holds it."
+    )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def python():
+    return sys.executable
+
+
+@pytest.fixture(scope="session")
+def db_suffix():
+    """Suffix that keeps database names apart between pytest-xdist workers."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")

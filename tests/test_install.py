@@ -1,0 +1,86 @@
+"""Each module installs alone with its dependencies, and all five install together."""
+
+import ast
+import os
+
+import pytest
+
+from suitetools.odoo import REPO_ROOT, SUITE_MODULES
+
+EXPECTED_DEPENDS = {
+    "crm_core": ["crm", "contacts"],
+    "crm_pipeline": ["crm_core", "sale_crm"],
+    "crm_campaign": ["crm_core", "mass_mailing_crm"],
+    "crm_helpdesk": ["crm_core", "portal", "rating", "resource"],
+    "crm_erp_bridge": ["crm_pipeline", "crm_helpdesk", "sale_management", "sale_stock", "account"],
+}
+README_FRAGMENTS = ["DESCRIPTION.md", "USAGE.md", "CONFIGURE.md", "CONTRIBUTORS.md", "ROADMAP.md"]
+
+
+def read_manifest(module):
+    with open(os.path.join(REPO_ROOT, module, "__manifest__.py"), encoding="utf-8") as handle:
+        return ast.literal_eval(handle.read())
+
+
+@pytest.mark.parametrize("module", SUITE_MODULES)
+def test_manifest_follows_suite_conventions(module):
+    manifest = read_manifest(module)
+    assert manifest["version"].startswith("18.0.") and manifest["version"].count(".") == 4
+    assert manifest["license"] == "LGPL-3"
+    for key in ("name", "summary", "category", "author", "website"):
+        assert manifest.get(key), f"{module}: manifest key {key!r} is empty"
+    for dependency in EXPECTED_DEPENDS[module]:
+        assert dependency in manifest["depends"], f"{module} must depend on {dependency}"
+    assert "security/ir.model.access.csv" in manifest["data"]
+
+
+@pytest.mark.parametrize("module", SUITE_MODULES)
+def test_module_layout_is_complete(module):
+    folder = os.path.join(REPO_ROOT, module)
+    for fragment in README_FRAGMENTS:
+        assert os.path.isfile(os.path.join(folder, "readme", fragment)), f"{module}: readme/{fragment}"
+    assert os.path.isfile(os.path.join(folder, "static", "description", "icon.png"))
+    assert os.path.isfile(os.path.join(folder, "i18n", f"{module}.pot")), f"{module}: i18n/{module}.pot"
+    assert os.path.isfile(os.path.join(folder, "i18n", "de.po")), f"{module}: i18n/de.po"
+    for data_file in read_manifest(module)["data"] + read_manifest(module).get("demo", []):
+        assert os.path.isfile(os.path.join(folder, data_file)), f"{module}: {data_file} is missing"
+
+
+@pytest.mark.parametrize("module", SUITE_MODULES)
+def test_module_installs_alone(odoo_runtime, db_suffix, module):
+    database = f"suite_alone_{module}_{db_suffix}"
+    try:
+        odoo_runtime.install(database, [module], demo=False)
+        installed = odoo_runtime.installed_modules(database)
+        assert module in installed
+        expected = set(EXPECTED_DEPENDS[module])
+        assert expected <= installed
+        others = set(SUITE_MODULES) - {module} - expected
+        # A module alone pulls in only the suite modules it depends on, directly or not.
+        closure = {"crm_erp_bridge": {"crm_core"}, "crm_pipeline": set(), "crm_core": set(),
+                   "crm_campaign": set(), "crm_helpdesk": set()}[module]
+        assert (installed & others) == closure
+    finally:
+        odoo_runtime.drop(database)
+
+
+def test_all_five_install_together_with_access_rights(odoo_runtime, db_suffix):
+    database = f"suite_together_{db_suffix}"
+    try:
+        odoo_runtime.install(database, SUITE_MODULES, demo=True)
+        assert set(SUITE_MODULES) <= odoo_runtime.installed_modules(database)
+        # Every model the suite defines has at least one access rule.
+        rows = odoo_runtime.query(
+            database,
+            """
+            SELECT m.model
+              FROM ir_model m
+              JOIN ir_model_data d ON d.model = 'ir.model' AND d.res_id = m.id
+             WHERE d.module = ANY(%s)
+               AND NOT EXISTS (SELECT 1 FROM ir_model_access a WHERE a.model_id = m.id)
+            """,
+            [SUITE_MODULES],
+        )
+        assert rows == [], f"models without access rights: {[r[0] for r in rows]}"
+    finally:
+        odoo_runtime.drop(database)
