@@ -7,6 +7,7 @@ import sys
 
 from . import pg
 from .odoo import REPO_ROOT, SUITE_MODULES, free_port, locate_odoo, odoo_command
+from .lint import run_lint
 from .testing import run_tests
 
 DEFAULT_DATA = os.path.join(os.path.dirname(REPO_ROOT), "shared", "data", "maven_crm")
@@ -108,6 +109,11 @@ def command_test(args):
     return run_tests(args)
 
 
+def command_lint(args):
+    passed, failed = run_lint()
+    return 0 if failed == 0 else 1
+
+
 def command_pg(args):
     if args.action == "stop":
         pg.stop_private_cluster()
@@ -136,8 +142,8 @@ def build_parser():
     test = commands.add_parser("test", help="run every test on a fresh database")
     test.add_argument("--database", "-d", default="crm_suite_test",
                       help="test database, dropped and created again (default: crm_suite_test)")
-    test.add_argument("--only", choices=["odoo", "suite"],
-                      help="run only the in-module Odoo tests or only the suite tests in tests/")
+    test.add_argument("--only", choices=["lint", "odoo", "suite"],
+                      help="run only the lint checks, the in-module Odoo tests or the suite tests in tests/")
     test.add_argument("--modules", default=",".join(SUITE_MODULES),
                       help="comma-separated suite modules to install and test (default: all five)")
     test.add_argument("--test-tags", default="",
@@ -145,6 +151,9 @@ def build_parser():
     test.add_argument("--pytest-args", default="", help="extra arguments for pytest, e.g. '-k compose'")
     test.add_argument("--data", help="folder with the Maven CRM CSV files")
     test.set_defaults(func=command_test)
+
+    lint = commands.add_parser("lint", help="run ruff, pylint-odoo and the XML and manifest check")
+    lint.set_defaults(func=command_lint)
 
     pg_parser = commands.add_parser("pg", help="start or stop the private PostgreSQL cluster")
     pg_parser.add_argument("action", choices=["start", "stop"])

@@ -7,6 +7,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 from . import pg
+from .lint import run_lint
 from .odoo import REPO_ROOT, free_port, locate_odoo, odoo_command, summarize_odoo_log
 
 DEFAULT_DATA = os.path.join(os.path.dirname(REPO_ROOT), "shared", "data", "maven_crm")
@@ -103,7 +104,7 @@ def run_suite_tests(args, connection, env, log_dir):
     command = [
         sys.executable, "-m", "pytest", os.path.join(REPO_ROOT, "tests"),
         "-p", "no:cacheprovider", "-rfEs", f"--junitxml={junit}",
-        "-n", os.environ.get("CRM_SUITE_PYTEST_WORKERS", "2"),
+        "-n", os.environ.get("CRM_SUITE_PYTEST_WORKERS", "2"), "--dist", "loadgroup",
         *args.pytest_args.split(),
     ]
     print("== Suite tests (pytest tests/)", flush=True)
@@ -140,6 +141,9 @@ def run_tests(args):
     print(f"Odoo {version} from {package_dir}; test data from {env['CRM_SUITE_DATA']}", flush=True)
 
     passed = failed = 0
+    if args.only in (None, "lint"):
+        result = run_lint()
+        passed, failed = passed + result[0], failed + result[1]
     if args.only in (None, "odoo"):
         result = run_odoo_tests(args, connection, env, package_dir, log_dir)
         passed, failed = passed + result[0], failed + result[1]

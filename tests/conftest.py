@@ -3,16 +3,28 @@
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 
 import pytest
 
 from suitetools import pg
-from suitetools.odoo import free_port, locate_odoo, odoo_command, summarize_odoo_log
+from suitetools.odoo import REPO_ROOT, free_port, locate_odoo, odoo_command, summarize_odoo_log
 
 # Long enough for the largest install (all five modules with demo data) on
 # a loaded 2-core machine; a hang beyond it fails the test instead of CI.
 INSTALL_TIMEOUT = 1200
+RUN_START_TIMEOUT = 1500
+
+
+@dataclass
+class ServedDatabase:
+    database: str
+    port: int
+    status: int
+    page: str
+    output: str
 
 
 @dataclass
@@ -98,3 +110,50 @@ def python():
 def db_suffix():
     """Suffix that keeps database names apart between pytest-xdist workers."""
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def served_database(odoo_runtime, db_suffix, maven_folder, python):
+    """Start `suite.py run` on a new database and wait for its login page.
+
+    The first run installs five modules and imports 8,800 rows before it
+    serves, hence the long wait.
+    """
+    database = f"suite_run_{db_suffix}"
+    odoo_runtime.drop(database)
+    port = free_port()
+    log_path = os.path.join(REPO_ROOT, ".suite", f"run-{database}.log")
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [python, os.path.join(REPO_ROOT, "suite.py"), "run", "--database", database,
+             "--port", str(port), "--data", maven_folder],
+            env=odoo_runtime.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
+        )
+    try:
+        status, page = wait_for_login_page(port, process, log_path, RUN_START_TIMEOUT)
+        with open(log_path) as log:
+            output = log.read()
+        yield ServedDatabase(database, port, status, page, output)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        odoo_runtime.drop(database)
+
+
+def wait_for_login_page(port, process, log_path, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            with open(log_path) as log:
+                pytest.fail(f"suite.py run exited with {process.returncode}:\n{log.read()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=10) as response:
+                return response.status, response.read().decode()
+        except OSError:
+            time.sleep(2)
+    with open(log_path) as log:
+        pytest.fail(f"no login page on port {port} after the install:\n{log.read()[-4000:]}")

@@ -1,4 +1,8 @@
-"""Each module installs alone with its dependencies, and all five install together."""
+"""Each module installs alone with its dependencies.
+
+All five together are installed by the Odoo phase of the test command and by
+test_run_command.py, which also checks their access rights.
+"""
 
 import ast
 import os
@@ -13,6 +17,13 @@ EXPECTED_DEPENDS = {
     "crm_campaign": ["crm_core", "mass_mailing_crm"],
     "crm_helpdesk": ["crm_core", "portal", "rating", "resource"],
     "crm_erp_bridge": ["crm_pipeline", "crm_helpdesk", "sale_management", "sale_stock", "account"],
+}
+SUITE_CLOSURE = {
+    "crm_core": {"crm_core"},
+    "crm_pipeline": {"crm_core", "crm_pipeline"},
+    "crm_campaign": {"crm_core", "crm_campaign"},
+    "crm_helpdesk": {"crm_core", "crm_helpdesk"},
+    "crm_erp_bridge": {"crm_core", "crm_pipeline", "crm_helpdesk", "crm_erp_bridge"},
 }
 README_FRAGMENTS = ["DESCRIPTION.md", "USAGE.md", "CONFIGURE.md", "CONTRIBUTORS.md", "ROADMAP.md"]
 
@@ -52,35 +63,8 @@ def test_module_installs_alone(odoo_runtime, db_suffix, module):
     try:
         odoo_runtime.install(database, [module], demo=False)
         installed = odoo_runtime.installed_modules(database)
-        assert module in installed
-        expected = set(EXPECTED_DEPENDS[module])
-        assert expected <= installed
-        others = set(SUITE_MODULES) - {module} - expected
-        # A module alone pulls in only the suite modules it depends on, directly or not.
-        closure = {"crm_erp_bridge": {"crm_core"}, "crm_pipeline": set(), "crm_core": set(),
-                   "crm_campaign": set(), "crm_helpdesk": set()}[module]
-        assert (installed & others) == closure
-    finally:
-        odoo_runtime.drop(database)
-
-
-def test_all_five_install_together_with_access_rights(odoo_runtime, db_suffix):
-    database = f"suite_together_{db_suffix}"
-    try:
-        odoo_runtime.install(database, SUITE_MODULES, demo=True)
-        assert set(SUITE_MODULES) <= odoo_runtime.installed_modules(database)
-        # Every model the suite defines has at least one access rule.
-        rows = odoo_runtime.query(
-            database,
-            """
-            SELECT m.model
-              FROM ir_model m
-              JOIN ir_model_data d ON d.model = 'ir.model' AND d.res_id = m.id
-             WHERE d.module = ANY(%s)
-               AND NOT EXISTS (SELECT 1 FROM ir_model_access a WHERE a.model_id = m.id)
-            """,
-            [SUITE_MODULES],
-        )
-        assert rows == [], f"models without access rights: {[r[0] for r in rows]}"
+        assert set(EXPECTED_DEPENDS[module]) <= installed
+        # A module alone pulls in only the suite modules it depends on.
+        assert installed & set(SUITE_MODULES) == SUITE_CLOSURE[module]
     finally:
         odoo_runtime.drop(database)

@@ -2,17 +2,16 @@
 
 import csv
 import os
-import subprocess
-import time
-import urllib.request
 from collections import Counter
 from decimal import Decimal
 
 import pytest
 
-from suitetools.odoo import REPO_ROOT, free_port
+from suitetools.odoo import SUITE_MODULES
 
-SERVER_START_TIMEOUT = 120
+# Every test that uses the served database runs on one xdist worker, which
+# starts `suite.py run` once.
+pytestmark = pytest.mark.xdist_group("run")
 
 
 def csv_figures(folder):
@@ -27,56 +26,15 @@ def csv_figures(folder):
     return stages, won_revenue
 
 
-@pytest.fixture(scope="module")
-def served_database(odoo_runtime, db_suffix, maven_folder, python):
-    database = f"suite_run_{db_suffix}"
-    odoo_runtime.drop(database)
-    port = free_port()
-    log_path = os.path.join(REPO_ROOT, ".suite", f"run-{database}.log")
-    os.makedirs(os.path.dirname(log_path), exist_ok=True)
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [python, os.path.join(REPO_ROOT, "suite.py"), "run", "--database", database,
-             "--port", str(port), "--data", maven_folder],
-            env=odoo_runtime.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
-        )
-    try:
-        yield database, port, process, log_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        odoo_runtime.drop(database)
+def test_run_serves_login_page(served_database):
+    assert served_database.status == 200
+    assert 'name="login"' in served_database.page
+    assert f"http://localhost:{served_database.port}" in served_database.output
+    assert "login: admin" in served_database.output
 
 
-def wait_for_login_page(port, process, log_path, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            with open(log_path) as log:
-                pytest.fail(f"suite.py run exited with {process.returncode}:\n{log.read()[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=10) as response:
-                return response.status, response.read().decode()
-        except OSError:
-            time.sleep(2)
-    with open(log_path) as log:
-        pytest.fail(f"no login page on port {port} after the install:\n{log.read()[-4000:]}")
-
-
-def test_run_serves_login_page_and_real_pipeline(served_database, odoo_runtime, maven_folder):
-    database, port, process, log_path = served_database
-    # The first run installs five modules and imports 8,800 rows before serving.
-    status, page = wait_for_login_page(port, process, log_path, timeout=1500)
-    assert status == 200
-    assert 'name="login"' in page
-
-    with open(log_path) as log:
-        output = log.read()
-    assert f"http://localhost:{port}" in output
-    assert "login: admin" in output
+def test_run_imports_real_pipeline(served_database, odoo_runtime, maven_folder):
+    database = served_database.database
 
     stages, won_revenue = csv_figures(maven_folder)
     rows = odoo_runtime.query(
@@ -95,3 +53,19 @@ def test_run_serves_login_page_and_real_pipeline(served_database, odoo_runtime, 
     assert sum(count for (name, active), (count, _) in by_stage.items() if not active) == stages["Lost"]
     assert by_stage[("Lead", True)][0] == stages["Prospecting"]
     assert by_stage[("Qualified", True)][0] == stages["Engaging"]
+
+
+def test_run_database_models_have_access_rights(served_database, odoo_runtime):
+    rows = odoo_runtime.query(
+        served_database.database,
+        """
+        SELECT m.model
+          FROM ir_model m
+          JOIN ir_model_data d ON d.model = 'ir.model' AND d.res_id = m.id
+         WHERE d.module = ANY(%s)
+           AND NOT EXISTS (SELECT 1 FROM ir_model_access a WHERE a.model_id = m.id)
+         ORDER BY 1
+        """,
+        [SUITE_MODULES],
+    )
+    assert rows == [], f"models of the suite without access rights: {[r[0] for r in rows]}"
