@@ -1,7 +1,9 @@
 {
     "name": "CRM Core: 360° Customer View",
     "version": "18.0.1.0.0",
-    "summary": "One record per customer: 360° view, interaction timeline, lead scoring and data quality",
+    "summary": (
+        "One record per customer: 360° view, interaction timeline, lead scoring and data quality"
+    ),
     "category": "Sales/CRM",
     "author": "CRM Suite contributors",
     "website": "https://github.com/crm-suite/crm-suite",
@@ -10,10 +12,25 @@
         "crm",
         "contacts",
     ],
+    "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
+        "security/crm_core_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/res_partner_views.xml",
+        "views/crm_lead_views.xml",
+        "views/crm_interaction_views.xml",
+        "views/crm_score_views.xml",
+        "views/crm_data_quality_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/crm_log_interaction_views.xml",
+        "views/crm_core_menus.xml",
     ],
-    "demo": [],
+    "assets": {
+        "web.assets_tests": [
+            "crm_core/static/tests/tours/*.js",
+        ],
+    },
+    "pre_init_hook": "pre_init_hook",
     "application": True,
-    "installable": True,
 }
