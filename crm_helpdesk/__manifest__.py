@@ -13,9 +13,27 @@
         "resource",
     ],
     "data": [
+        "security/crm_helpdesk_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/crm_helpdesk_data.xml",
+        "data/crm_helpdesk_stage_data.xml",
+        "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
+        "views/crm_helpdesk_ticket_views.xml",
+        "views/crm_helpdesk_config_views.xml",
+        "views/crm_helpdesk_report_views.xml",
+        "views/res_partner_views.xml",
+        "views/crm_core_views.xml",
+        "views/crm_helpdesk_portal_templates.xml",
+        "views/crm_helpdesk_menus.xml",
     ],
     "demo": [],
+    "assets": {
+        "web.assets_tests": [
+            "crm_helpdesk/static/tests/tours/*.js",
+        ],
+    },
     "application": True,
     "installable": True,
 }

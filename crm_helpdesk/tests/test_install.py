@@ -5,7 +5,7 @@ from odoo.tests import TransactionCase, tagged
 class TestInstall(TransactionCase):
     def test_module_installed_with_dependencies(self):
         modules = self.env["ir.module.module"].search(
-            [("name", "in", ['crm_helpdesk', 'crm_core', 'portal', 'rating', 'resource'])]
+            [("name", "in", ["crm_helpdesk", "crm_core", "portal", "rating", "resource"])]
         )
         self.assertEqual(set(modules.mapped("state")), {"installed"})
         self.assertEqual(len(modules), 5)

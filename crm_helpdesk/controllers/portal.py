@@ -1,0 +1,250 @@
+import logging
+
+from odoo import http
+from odoo.exceptions import AccessError, MissingError
+from odoo.http import request
+from odoo.tools import plaintext2html
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+_logger = logging.getLogger(__name__)
+
+TICKETS_PER_PAGE = 20
+# Upper bounds of what a customer may type in the portal form.
+MAX_SUBJECT_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 20000
+
+
+class HelpdeskCustomerPortal(CustomerPortal):
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "crm_helpdesk_ticket_count" in counters:
+            Ticket = request.env["crm.helpdesk.ticket"]
+            values["crm_helpdesk_ticket_count"] = (
+                Ticket.search_count([]) if Ticket.has_access("read") else 0
+            )
+        return values
+
+    def _ticket_searchbar_filters(self):
+        return {
+            "open": {"label": request.env._("Open"), "domain": [("is_closed", "=", False)]},
+            "closed": {"label": request.env._("Closed"), "domain": [("is_closed", "=", True)]},
+            "all": {"label": request.env._("All"), "domain": []},
+        }
+
+    def _ticket_searchbar_sortings(self):
+        return {
+            "date": {"label": request.env._("Newest"), "order": "date_open desc, id desc"},
+            "number": {"label": request.env._("Reference"), "order": "number desc"},
+            "stage": {"label": request.env._("Stage"), "order": "stage_id, id desc"},
+        }
+
+    @http.route(
+        ["/my/tickets", "/my/tickets/page/<int:page>"], type="http", auth="user", website=True
+    )
+    def portal_my_tickets(self, page=1, sortby="date", filterby="open", search=None, **kw):
+        Ticket = request.env["crm.helpdesk.ticket"]
+        filters = self._ticket_searchbar_filters()
+        sortings = self._ticket_searchbar_sortings()
+        filterby = filterby if filterby in filters else "open"
+        sortby = sortby if sortby in sortings else "date"
+        domain = list(filters[filterby]["domain"])
+        if search:
+            domain += ["|", ("number", "ilike", search), ("name", "ilike", search)]
+        count = Ticket.search_count(domain)
+        pager = portal_pager(
+            url="/my/tickets",
+            url_args={"sortby": sortby, "filterby": filterby, "search": search or ""},
+            total=count,
+            page=page,
+            step=TICKETS_PER_PAGE,
+        )
+        tickets = Ticket.search(
+            domain, order=sortings[sortby]["order"], limit=TICKETS_PER_PAGE, offset=pager["offset"]
+        )
+        request.session["my_tickets_history"] = tickets.ids[:100]
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "tickets": tickets.sudo(),
+                "page_name": "crm_helpdesk_ticket",
+                "pager": pager,
+                "default_url": "/my/tickets",
+                "searchbar_sortings": sortings,
+                "searchbar_filters": filters,
+                "sortby": sortby,
+                "filterby": filterby,
+                "search": search or "",
+            }
+        )
+        return request.render("crm_helpdesk.portal_my_tickets", values)
+
+    @http.route(["/my/ticket/<int:ticket_id>"], type="http", auth="public", website=True)
+    def portal_my_ticket(self, ticket_id, access_token=None, **kw):
+        try:
+            ticket_sudo = self._document_check_access(
+                "crm.helpdesk.ticket", ticket_id, access_token
+            )
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        attachments = ticket_sudo.message_ids.attachment_ids
+        for attachment in attachments:
+            attachment.generate_access_token()
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "ticket": ticket_sudo,
+                "page_name": "crm_helpdesk_ticket",
+                "attachments": attachments,
+                "linked_documents": self._ticket_linked_documents(ticket_sudo),
+                "rating_token": ticket_sudo._portal_rating_token(),
+            }
+        )
+        values = self._get_page_view_values(
+            ticket_sudo, access_token, values, "my_tickets_history", False, **kw
+        )
+        return request.render("crm_helpdesk.portal_my_ticket", values)
+
+    def _ticket_linked_documents(self, ticket_sudo):
+        """Return (label, url) of the linked documents the visitor may open.
+
+        A document is listed only when the visitor can read it without sudo, so
+        the page lists no order, invoice or opportunity the visitor may not open.
+        """
+        documents = []
+        for record in (ticket_sudo.lead_id, ticket_sudo.order_ref, ticket_sudo.invoice_ref):
+            if not record:
+                continue
+            visible = record.with_user(request.env.user).sudo(False)
+            if not visible.has_access("read"):
+                continue
+            url = visible.access_url if "access_url" in visible._fields else False
+            if url:
+                documents.append((visible.display_name, url))
+        return documents
+
+    # ------------------------------------------------------------
+    # New ticket form
+    # ------------------------------------------------------------
+
+    def _ticket_form_values(self, **kw):
+        env = request.env
+        teams = env["crm.helpdesk.team"].sudo().search([("portal_published", "=", True)])
+        categories = env["crm.helpdesk.category"].sudo().search([("portal_published", "=", True)])
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "crm_helpdesk_ticket_new",
+                "teams": teams,
+                "categories": categories,
+                "answers": env["crm.helpdesk.answer"]
+                .sudo()
+                .search(
+                    env["crm.helpdesk.answer"]._get_portal_search_domain(kw.get("name")),
+                    limit=5,
+                )
+                if kw.get("name")
+                else env["crm.helpdesk.answer"],
+                "form": kw,
+                "error": {},
+            }
+        )
+        return values
+
+    @http.route(["/my/tickets/new"], type="http", auth="user", website=True, methods=["GET"])
+    def portal_ticket_new(self, **kw):
+        return request.render("crm_helpdesk.portal_ticket_new", self._ticket_form_values(**kw))
+
+    @http.route(["/my/tickets/new"], type="http", auth="user", website=True, methods=["POST"])
+    def portal_ticket_submit(self, **kw):
+        values = self._ticket_form_values(**kw)
+        error = self._ticket_form_validate(values, kw)
+        if error:
+            values["error"] = error
+            return request.render("crm_helpdesk.portal_ticket_new", values)
+        ticket = self._ticket_form_create(values, kw)
+        return request.redirect(ticket.access_url)
+
+    def _ticket_form_validate(self, values, kw):
+        env = request.env
+        error = {}
+        subject = (kw.get("name") or "").strip()
+        if not subject:
+            error["name"] = env._("Enter a subject for your request.")
+        elif len(subject) > MAX_SUBJECT_LENGTH:
+            error["name"] = env._(
+                "The subject is too long: %(length)s characters, at most %(max)s.",
+                length=len(subject),
+                max=MAX_SUBJECT_LENGTH,
+            )
+        if len(kw.get("description") or "") > MAX_DESCRIPTION_LENGTH:
+            error["description"] = env._(
+                "The description is too long: at most %(max)s characters.",
+                max=MAX_DESCRIPTION_LENGTH,
+            )
+        for key, records in (("team_id", values["teams"]), ("category_id", values["categories"])):
+            raw = kw.get(key)
+            if raw and (not raw.isdigit() or int(raw) not in records.ids):
+                error[key] = env._("This choice is not available; pick one from the list.")
+        return error
+
+    def _ticket_form_create(self, values, kw):
+        env = request.env
+        partner = env.user.partner_id
+        category = (
+            env["crm.helpdesk.category"].sudo().browse(int(kw["category_id"]))
+            if kw.get("category_id")
+            else env["crm.helpdesk.category"]
+        )
+        team = (
+            env["crm.helpdesk.team"].sudo().browse(int(kw["team_id"]))
+            if kw.get("team_id")
+            else category.team_id or values["teams"][:1]
+        )
+        ticket = (
+            env["crm.helpdesk.ticket"]
+            .sudo()
+            .with_context(mail_create_nosubscribe=True)
+            .create(
+                {
+                    "name": kw["name"].strip(),
+                    "description": plaintext2html(kw.get("description") or ""),
+                    "partner_id": partner.id,
+                    "team_id": team.id,
+                    "category_id": category.id,
+                    "company_id": team.company_id.id or partner.company_id.id or env.company.id,
+                    "channel": "portal",
+                }
+            )
+        )
+        ticket._send_acknowledgement()
+        # crm_core's lead scoring counts a submitted support form as engagement.
+        env["crm.score.event"].sudo()._record_event(
+            "form_submit", partner=partner, source_ref=f"crm.helpdesk.ticket,{ticket.id}"
+        )
+        _logger.info("Ticket %s opened on the portal by partner %s", ticket.number, partner.id)
+        return ticket
+
+    # ------------------------------------------------------------
+    # Knowledge base
+    # ------------------------------------------------------------
+
+    @http.route(["/helpdesk/answers"], type="http", auth="public", website=True)
+    def portal_answers(self, search=None, **kw):
+        Answer = request.env["crm.helpdesk.answer"]
+        answers = Answer.sudo().search(Answer._get_portal_search_domain(search), limit=50)
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {"answers": answers, "search": search or "", "page_name": "crm_helpdesk_answers"}
+        )
+        return request.render("crm_helpdesk.portal_answers", values)
+
+    @http.route(["/helpdesk/answers/<int:answer_id>"], type="http", auth="public", website=True)
+    def portal_answer(self, answer_id, **kw):
+        answer = request.env["crm.helpdesk.answer"].sudo().browse(answer_id).exists()
+        if not answer or not answer.is_published:
+            return request.redirect("/helpdesk/answers")
+        values = self._prepare_portal_layout_values()
+        values.update({"answer": answer, "page_name": "crm_helpdesk_answers"})
+        return request.render("crm_helpdesk.portal_answer", values)

@@ -1,0 +1,266 @@
+import re
+
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import HelpdeskCommon, utc
+
+
+@tagged("post_install", "-at_install")
+class TestPortalAccess(HttpCase, HelpdeskCommon):
+    """Portal pages requested over HTTP by the contacts of two customers.
+
+    Alpha GmbH has Alice (ticket_alice) and Arno (ticket_arno); Beta AG has
+    Bianca (ticket_bianca). Bianca follows Alice's ticket and Alice follows
+    Bianca's, so followers from another company are present on both sides.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.portal_alice = new_test_user(
+            cls.env, "desk_portal_alice", groups="base.group_portal", partner_id=cls.contact_a1.id
+        )
+        cls.portal_arno = new_test_user(
+            cls.env, "desk_portal_arno", groups="base.group_portal", partner_id=cls.contact_a2.id
+        )
+        cls.portal_bianca = new_test_user(
+            cls.env, "desk_portal_bianca", groups="base.group_portal", partner_id=cls.contact_b1.id
+        )
+        Ticket = cls.env["crm.helpdesk.ticket"]
+        cls.ticket_alice = Ticket.create(
+            {
+                "name": "Alice cannot print",
+                "partner_id": cls.contact_a1.id,
+                "team_id": cls.team.id,
+                "date_open": utc(2026, 3, 2, 7, 0),
+            }
+        )
+        cls.ticket_arno = Ticket.create(
+            {
+                "name": "Arno needs a licence",
+                "partner_id": cls.contact_a2.id,
+                "team_id": cls.team.id,
+                "date_open": utc(2026, 3, 2, 7, 0),
+            }
+        )
+        cls.ticket_bianca = Ticket.create(
+            {
+                "name": "Bianca invoice question",
+                "partner_id": cls.contact_b1.id,
+                "team_id": cls.team.id,
+                "date_open": utc(2026, 3, 2, 7, 0),
+            }
+        )
+        cls.ticket_alice.message_subscribe(partner_ids=cls.contact_b1.ids)
+        cls.ticket_bianca.message_subscribe(partner_ids=cls.contact_a1.ids)
+        cls.ticket_arno.message_subscribe(partner_ids=cls.contact_a1.ids)
+
+        cls.attachment_bianca = cls.env["ir.attachment"].create(
+            {
+                "name": "beta-contract.txt",
+                "raw": b"Beta AG confidential terms",
+                "res_model": "crm.helpdesk.ticket",
+                "res_id": cls.ticket_bianca.id,
+            }
+        )
+        cls.ticket_bianca.message_post(
+            body="Contract attached",
+            message_type="comment",
+            attachment_ids=cls.attachment_bianca.ids,
+        )
+        cls.attachment_alice = cls.env["ir.attachment"].create(
+            {
+                "name": "alpha-printer.txt",
+                "raw": b"Alpha printer log",
+                "res_model": "crm.helpdesk.ticket",
+                "res_id": cls.ticket_alice.id,
+            }
+        )
+        cls.ticket_alice.message_post(
+            body="Log attached", message_type="comment", attachment_ids=cls.attachment_alice.ids
+        )
+        cls.lead_beta = cls.env["crm.lead"].create(
+            {"name": "Beta AG expansion", "partner_id": cls.customer_b.id, "type": "opportunity"}
+        )
+        cls.ticket_bianca.lead_id = cls.lead_beta
+
+    def _get(self, login, url):
+        self.authenticate(login, login)
+        response = self.url_open(url)
+        self.assertNotIn("AccessError", response.text)
+        self.assertNotIn("Traceback", response.text)
+        return response
+
+    def _visible_numbers(self, login):
+        html = self._get(login, "/my/tickets?filterby=all").text
+        tickets = self.ticket_alice | self.ticket_arno | self.ticket_bianca
+        return {ticket.number for ticket in tickets if ticket.number in html}
+
+    def _assert_ticket_page_denied(self, login, ticket):
+        response = self._get(login, f"/my/ticket/{ticket.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.url.endswith("/my"), f"{login} was not sent back to /my")
+        self.assertNotIn(ticket.name, response.text)
+
+    def test_visibility_own_tickets(self):
+        self.assertEqual(self.customer_a.crm_helpdesk_portal_visibility, "own")
+        self.assertEqual(self._visible_numbers("desk_portal_alice"), {self.ticket_alice.number})
+        page = self._get("desk_portal_alice", f"/my/ticket/{self.ticket_alice.id}")
+        self.assertIn("Alice cannot print", page.text)
+        self._assert_ticket_page_denied("desk_portal_alice", self.ticket_arno)
+        self._assert_ticket_page_denied("desk_portal_alice", self.ticket_bianca)
+
+    def test_visibility_followed_tickets(self):
+        self.customer_a.crm_helpdesk_portal_visibility = "followed"
+        # Alice follows Arno's ticket and Bianca's; only the one of her company shows.
+        self.assertEqual(
+            self._visible_numbers("desk_portal_alice"),
+            {self.ticket_alice.number, self.ticket_arno.number},
+        )
+        self._assert_ticket_page_denied("desk_portal_alice", self.ticket_bianca)
+        self.assertEqual(self._visible_numbers("desk_portal_arno"), {self.ticket_arno.number})
+
+    def test_visibility_company_tickets(self):
+        self.customer_a.crm_helpdesk_portal_visibility = "company"
+        self.assertEqual(
+            self._visible_numbers("desk_portal_arno"),
+            {self.ticket_alice.number, self.ticket_arno.number},
+        )
+        self._assert_ticket_page_denied("desk_portal_arno", self.ticket_bianca)
+
+    def test_follower_of_other_company_sees_nothing(self):
+        self.customer_b.crm_helpdesk_portal_visibility = "followed"
+        self.assertEqual(self._visible_numbers("desk_portal_bianca"), {self.ticket_bianca.number})
+        self._assert_ticket_page_denied("desk_portal_bianca", self.ticket_alice)
+
+    def test_search_as_portal_user(self):
+        Ticket = self.env["crm.helpdesk.ticket"].with_user(self.portal_bianca)
+        self.assertEqual(Ticket.search([]), self.ticket_bianca)
+        self.customer_a.crm_helpdesk_portal_visibility = "company"
+        Ticket = self.env["crm.helpdesk.ticket"].with_user(self.portal_alice)
+        self.assertEqual(Ticket.search([]), self.ticket_alice | self.ticket_arno)
+
+    @mute_logger("odoo.http")
+    def test_attachments_of_other_customer_denied(self):
+        page = self._get("desk_portal_alice", f"/my/ticket/{self.ticket_alice.id}")
+        link = re.search(
+            rf'href="(/web/content/{self.attachment_alice.id}\?download=true&amp;access_token=[^"]+)"',
+            page.text,
+        )
+        self.assertTrue(link, "the ticket page links its attachment")
+        own = self.url_open(link.group(1).replace("&amp;", "&"))
+        self.assertEqual(own.status_code, 200)
+        self.assertEqual(own.content, b"Alpha printer log")
+        foreign = self.url_open(f"/web/content/{self.attachment_bianca.id}?download=true")
+        self.assertIn(foreign.status_code, (403, 404))
+        self.assertNotIn(b"confidential", foreign.content)
+
+    def test_linked_document_hidden_without_access(self):
+        page = self._get("desk_portal_bianca", f"/my/ticket/{self.ticket_bianca.id}")
+        self.assertIn("Bianca invoice question", page.text)
+        self.assertIn("beta-contract.txt", page.text)
+        self.assertNotIn("Beta AG expansion", page.text, "portal users cannot read opportunities")
+
+    def test_portal_menu_before_first_ticket(self):
+        new_customer = self.env["res.partner"].create(
+            {"name": "Delta KG", "email": "info@delta.example.com"}
+        )
+        new_test_user(
+            self.env, "desk_portal_delta", groups="base.group_portal", partner_id=new_customer.id
+        )
+        home = self._get("desk_portal_delta", "/my")
+        self.assertIn('href="/my/tickets"', home.text)
+        listing = self._get("desk_portal_delta", "/my/tickets")
+        self.assertIn("/my/tickets/new", listing.text)
+
+    def test_submit_ticket_from_portal_form(self):
+        category = self.env["crm.helpdesk.category"].create(
+            {"name": "Printers", "team_id": self.team.id}
+        )
+        self.authenticate("desk_portal_arno", "desk_portal_arno")
+        form = self.url_open(f"/my/tickets/new?category_id={category.id}")
+        self.assertIn("Printers", form.text)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        response = self.url_open(
+            "/my/tickets/new",
+            data={
+                "csrf_token": csrf,
+                "name": "Scanner jams",
+                "description": "Paper jam on every page.",
+                "category_id": str(category.id),
+            },
+        )
+        ticket = self.env["crm.helpdesk.ticket"].search([("name", "=", "Scanner jams")])
+        self.assertEqual(len(ticket), 1)
+        self.assertTrue(response.url.endswith(f"/my/ticket/{ticket.id}"))
+        self.assertEqual(ticket.partner_id, self.contact_a2)
+        self.assertEqual(ticket.team_id, self.team)
+        self.assertEqual(ticket.channel, "portal")
+        self.assertIn(self.contact_a2, ticket.message_partner_ids)
+        self.assertIn("Paper jam", ticket.description)
+        event = self.env["crm.score.event"].search(
+            [("source_ref", "=", f"crm.helpdesk.ticket,{ticket.id}")]
+        )
+        self.assertEqual(event.event_type, "form_submit")
+
+    def test_submit_rejects_foreign_team(self):
+        hidden = self.env["crm.helpdesk.team"].create(
+            {"name": "Internal IT", "portal_published": False}
+        )
+        self.authenticate("desk_portal_arno", "desk_portal_arno")
+        form = self.url_open("/my/tickets/new")
+        self.assertNotIn("Internal IT", form.text)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        response = self.url_open(
+            "/my/tickets/new",
+            data={"csrf_token": csrf, "name": "Let me in", "team_id": str(hidden.id)},
+        )
+        self.assertIn("This choice is not available", response.text)
+        self.assertFalse(self.env["crm.helpdesk.ticket"].search([("name", "=", "Let me in")]))
+
+    def test_portal_reply_posts_only_on_visible_ticket(self):
+        self.authenticate("desk_portal_alice", "desk_portal_alice")
+        self.make_jsonrpc_request(
+            "/mail/message/post",
+            {
+                "thread_model": "crm.helpdesk.ticket",
+                "thread_id": self.ticket_alice.id,
+                "post_data": {"body": "Printer still offline", "message_type": "comment"},
+            },
+        )
+        self.assertIn(
+            "Printer still offline", "".join(self.ticket_alice.message_ids.mapped("body"))
+        )
+        with mute_logger("odoo.http"), self.assertRaises(Exception):
+            self.make_jsonrpc_request(
+                "/mail/message/post",
+                {
+                    "thread_model": "crm.helpdesk.ticket",
+                    "thread_id": self.ticket_bianca.id,
+                    "post_data": {"body": "Sneaky", "message_type": "comment"},
+                },
+            )
+        self.assertNotIn("Sneaky", "".join(self.ticket_bianca.message_ids.mapped("body")))
+
+    def test_knowledge_base_shows_published_answers(self):
+        Answer = self.env["crm.helpdesk.answer"]
+        Answer.create(
+            {
+                "name": "How do I reset my password?",
+                "body": "<p>Use the link.</p>",
+                "is_published": True,
+            }
+        )
+        Answer.create(
+            {"name": "Password policy draft", "body": "<p>Internal</p>", "is_published": False}
+        )
+        page = self._get("desk_portal_alice", "/helpdesk/answers?search=password")
+        self.assertIn("How do I reset my password?", page.text)
+        self.assertNotIn("Password policy draft", page.text)
+        self.assertEqual(
+            Answer.with_user(self.portal_alice)
+            .search([("name", "ilike", "password")])
+            .mapped("name"),
+            ["How do I reset my password?"],
+        )
