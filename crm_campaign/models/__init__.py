@@ -7,8 +7,10 @@ from . import crm_nurture_step
 from . import crm_nurture_participant
 from . import crm_nurture_log
 from . import mailing_mailing
+from . import mailing_trace
 from . import mailing_subscription
 from . import mail_blacklist
 from . import res_partner
 from . import crm_lead
 from . import utm_campaign
+from . import crm_interaction

@@ -3,8 +3,17 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 
-# How many members the preview list and the live sample on the form show.
-PREVIEW_LIMIT = 80
+# Models whose tables the segment subqueries read without the ORM.
+SQL_SOURCE_MODELS = (
+    "mailing.trace",
+    "crm.tracking.event",
+    "mail.blacklist",
+    "mailing.subscription",
+    "mailing.contact",
+    "sale.order",
+    "sale.order.line",
+    "account.move",
+)
 
 TARGET_MODELS = [
     ("res.partner", "Contacts"),
@@ -59,6 +68,10 @@ class CrmSegment(models.Model):
     member_count = fields.Integer(
         string="Members", compute="_compute_member_count"
     )
+    evaluation_error = fields.Char(
+        compute="_compute_member_count",
+        help="Why the segment cannot be evaluated, for example a missing application.",
+    )
 
     @api.depends(
         "target_model",
@@ -69,13 +82,15 @@ class CrmSegment(models.Model):
     )
     def _compute_member_count(self):
         for segment in self:
+            segment.evaluation_error = False
             if not segment.id and not segment.criterion_ids:
                 segment.member_count = 0
                 continue
             try:
                 domain = segment._get_member_domain()
-            except UserError:
+            except UserError as error:
                 segment.member_count = 0
+                segment.evaluation_error = str(error)
                 continue
             segment.member_count = (
                 self.env[segment.target_model].sudo().search_count(domain)
@@ -94,6 +109,10 @@ class CrmSegment(models.Model):
         :raises UserError: a criterion needs a module that is not installed
         """
         self.ensure_one()
+        # The SQL subqueries read these tables directly: write pending changes.
+        for model_name in SQL_SOURCE_MODELS:
+            if model_name in self.env:
+                self.env[model_name].flush_model()
         criterion_domains = [
             criterion._get_domain() for criterion in self.criterion_ids
         ]
@@ -175,4 +194,75 @@ class CrmSegment(models.Model):
                 "default_crm_segment_id": self.id,
                 "default_subject": self.name,
             },
+        }
+
+    # ------------------------------------------------------------
+    # Membership field on the target models
+    # ------------------------------------------------------------
+
+    @api.model
+    def _assign_segment_membership(self, records, field_name):
+        """Set ``field_name`` of ``records`` to the segments they belong to,
+        with one query per segment of their model."""
+        segments = self.sudo().search([("target_model", "=", records._name)])
+        members_by_segment = {}
+        for segment in segments:
+            try:
+                domain = segment._get_member_domain()
+            except UserError:
+                continue
+            members_by_segment[segment.id] = set(
+                records.sudo().search([("id", "in", records.ids)] + domain).ids
+            )
+        for record in records:
+            record[field_name] = [
+                segment_id
+                for segment_id, member_ids in members_by_segment.items()
+                if record.id in member_ids
+            ]
+
+    @api.model
+    def _get_membership_search_domain(self, model_name, operator, value):
+        """Return the domain of ``model_name`` records in the given segments."""
+        if operator not in ("in", "=", "not in", "!="):
+            raise UserError(self.env._(
+                "Searching segments with the operator %(operator)s is not supported.",
+                operator=operator,
+            ))
+        segment_ids = value if isinstance(value, list | tuple) else [value]
+        segments = self.sudo().browse(
+            [segment_id for segment_id in segment_ids if segment_id]
+        ).filtered(lambda segment: segment.target_model == model_name)
+        domains = [segment._get_member_domain() for segment in segments]
+        domain = expression.OR(domains) if domains else expression.FALSE_DOMAIN
+        if operator in ("not in", "!="):
+            domain = ["!", *expression.normalize_domain(domain)]
+        return domain
+
+    # ------------------------------------------------------------
+    # Personalisation
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_placeholder_values(self, person_name=None, company=None,
+                                company_name=None, salesperson=None, lang=None):
+        """Return the ``crm_*`` placeholder values of a contact or lead.
+
+        Every value falls back to something that reads well in a mail, so a
+        template never shows "False" or an empty greeting.
+        """
+        env = self.with_context(lang=lang).env if lang else self.env
+        first_name = (person_name or "").strip().split(" ")[0] if person_name else ""
+        our_company = self.env.company
+        if first_name:
+            salutation = env._("Hello %(name)s", name=first_name)
+        else:
+            salutation = env._("Hello")
+        return {
+            "crm_first_name": first_name,
+            "crm_salutation": salutation,
+            "crm_company_name": (company.name if company else "") or company_name or "",
+            "crm_salesperson_name": salesperson.name if salesperson else our_company.name,
+            "crm_salesperson_email": (salesperson.email if salesperson else "")
+            or our_company.email or "",
         }

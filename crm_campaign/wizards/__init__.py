@@ -1,0 +1,1 @@
+from . import crm_nurture_enrol_wizard
