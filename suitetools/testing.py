@@ -99,21 +99,42 @@ def run_odoo_tests(args, connection, env, package_dir, log_dir):
     return passed, failed
 
 
-def run_suite_tests(args, connection, env, log_dir):
+def start_suite_tests(args, connection, env, log_dir, workers, background):
+    """Start pytest on tests/; return (process, junit path, output path or None).
+
+    In the background its output goes to a file, printed once it ends, so it
+    does not interleave with Odoo's log.
+    """
     junit = os.path.join(log_dir, "pytest.xml")
     command = [
         sys.executable, "-m", "pytest", os.path.join(REPO_ROOT, "tests"),
         "-p", "no:cacheprovider", "-rfEs", f"--junitxml={junit}",
-        "-n", os.environ.get("CRM_SUITE_PYTEST_WORKERS", "2"), "--dist", "loadgroup",
+        "-n", str(workers), "--dist", "loadgroup",
         *args.pytest_args.split(),
     ]
-    print("== Suite tests (pytest tests/)", flush=True)
     test_env = {**env, **connection.libpq_env()}
-    test_env["CRM_SUITE_DB_ARGS"] = " ".join(connection.odoo_args())
     test_env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, env.get("PYTHONPATH")]))
-    result = subprocess.run(command, env=test_env, cwd=REPO_ROOT, check=False)
+    output_path = os.path.join(log_dir, "pytest.log") if background else None
+    if background:
+        print(f"== Suite tests (pytest tests/) started beside the Odoo tests; log: {output_path}",
+              flush=True)
+        with open(output_path, "w") as output:
+            process = subprocess.Popen(command, env=test_env, cwd=REPO_ROOT, stdout=output,
+                                       stderr=subprocess.STDOUT)
+    else:
+        print("== Suite tests (pytest tests/)", flush=True)
+        process = subprocess.Popen(command, env=test_env, cwd=REPO_ROOT)
+    return process, junit, output_path
+
+
+def finish_suite_tests(process, junit, output_path):
+    returncode = process.wait()
+    if output_path:
+        print("== Suite tests output", flush=True)
+        with open(output_path) as output:
+            sys.stdout.write(output.read())
     if not os.path.exists(junit):
-        print(f"pytest wrote no report (exit code {result.returncode})", flush=True)
+        print(f"pytest wrote no report (exit code {returncode})", flush=True)
         return 0, 1
     root = ET.parse(junit).getroot()
     suites = [root] if root.tag == "testsuite" else list(root)
@@ -122,9 +143,9 @@ def run_suite_tests(args, connection, env, log_dir):
     skipped = sum(int(s.get("skipped", 0)) for s in suites)
     passed = total - failures - skipped
     failed = failures + skipped  # a skipped suite test hides a missing part: count it
-    if result.returncode not in (0, 1) and not failures:
+    if returncode not in (0, 1) and not failures:
         failed += 1
-        print(f"pytest exited with code {result.returncode}", flush=True)
+        print(f"pytest exited with code {returncode}", flush=True)
     print(f"== Suite tests: {passed} passed, {failed} failed", flush=True)
     return passed, failed
 
@@ -140,15 +161,21 @@ def run_tests(args):
     env = {**env, **connection.libpq_env()}
     print(f"Odoo {version} from {package_dir}; test data from {env['CRM_SUITE_DATA']}", flush=True)
 
-    passed = failed = 0
+    results = []
     if args.only in (None, "lint"):
-        result = run_lint()
-        passed, failed = passed + result[0], failed + result[1]
-    if args.only in (None, "odoo"):
-        result = run_odoo_tests(args, connection, env, package_dir, log_dir)
-        passed, failed = passed + result[0], failed + result[1]
+        results.append(run_lint())
+    # The Odoo phase keeps about one core busy, so the suite tests run beside
+    # it on one pytest worker; alone they get two.
+    suite_run = None
     if args.only in (None, "suite"):
-        result = run_suite_tests(args, connection, env, log_dir)
-        passed, failed = passed + result[0], failed + result[1]
+        background = args.only is None
+        workers = os.environ.get("CRM_SUITE_PYTEST_WORKERS", "1" if background else "2")
+        suite_run = start_suite_tests(args, connection, env, log_dir, workers, background)
+    if args.only in (None, "odoo"):
+        results.append(run_odoo_tests(args, connection, env, package_dir, log_dir))
+    if suite_run:
+        results.append(finish_suite_tests(*suite_run))
+    passed = sum(result[0] for result in results)
+    failed = sum(result[1] for result in results)
     print(f"{passed} passed, {failed} failed", flush=True)
     return 0 if failed == 0 and passed > 0 else 1
