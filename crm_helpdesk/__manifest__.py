@@ -1,7 +1,7 @@
 {
     "name": "CRM Helpdesk: Tickets, SLA and Customer Portal",
     "version": "18.0.1.0.0",
-    "summary": "Support tickets with SLA on working calendars, escalation, email gateway and a self-service portal",
+    "summary": "Tickets with SLA on working calendars, escalation, mail gateway, customer portal",
     "category": "Sales/CRM",
     "author": "CRM Suite contributors",
     "website": "https://github.com/crm-suite/crm-suite",
@@ -28,12 +28,10 @@
         "views/crm_helpdesk_portal_templates.xml",
         "views/crm_helpdesk_menus.xml",
     ],
-    "demo": [],
     "assets": {
         "web.assets_tests": [
             "crm_helpdesk/static/tests/tours/*.js",
         ],
     },
     "application": True,
-    "installable": True,
 }

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 from . import pg
-from .odoo import REPO_ROOT, SUITE_MODULES, free_port, locate_odoo, odoo_command
 from .lint import run_lint
+from .odoo import REPO_ROOT, SUITE_MODULES, free_port, locate_odoo, odoo_command
 from .testing import run_tests
 
 DEFAULT_DATA = os.path.join(os.path.dirname(REPO_ROOT), "shared", "data", "maven_crm")
@@ -57,12 +57,21 @@ def command_run(args):
         pg.drop_database(connection, database)
 
     if not _database_ready(connection, database):
-        print(f"Installing the suite into database {database!r} (Odoo {version}); "
-              "this takes a few minutes the first time.", flush=True)
+        print(
+            f"Installing the suite into database {database!r} (Odoo {version}); "
+            "this takes a few minutes the first time.",
+            flush=True,
+        )
         install = odoo_command(
-            connection, package_dir, database,
-            "-i", ",".join(SUITE_MODULES),
-            "--stop-after-init", "--log-level=warn", "--http-port", str(free_port()),
+            connection,
+            package_dir,
+            database,
+            "-i",
+            ",".join(SUITE_MODULES),
+            "--stop-after-init",
+            "--log-level=warn",
+            "--http-port",
+            str(free_port()),
         )
         subprocess.run(install, env=env, check=True)
         missing = set(SUITE_MODULES) - _installed_modules(connection, database)
@@ -73,15 +82,29 @@ def command_run(args):
         if os.path.isfile(os.path.join(folder, "sales_pipeline.csv")):
             print(f"Importing the Maven pipeline from {folder}", flush=True)
             subprocess.run(
-                [sys.executable, "-m", "suitetools.maven_import",
-                 "--database", database, "--folder", folder],
-                env={**env, **connection.libpq_env(), "PYTHONPATH": REPO_ROOT + os.pathsep + env.get("PYTHONPATH", "")},
+                [
+                    sys.executable,
+                    "-m",
+                    "suitetools.maven_import",
+                    "--database",
+                    database,
+                    "--folder",
+                    folder,
+                ],
+                env={
+                    **env,
+                    **connection.libpq_env(),
+                    "PYTHONPATH": REPO_ROOT + os.pathsep + env.get("PYTHONPATH", ""),
+                },
                 cwd=REPO_ROOT,
                 check=True,
             )
         else:
-            print(f"No Maven pipeline found at {folder}: the database keeps demo data only. "
-                  "Pass --data FOLDER to import it.", flush=True)
+            print(
+                f"No Maven pipeline found at {folder}: the database keeps demo data only. "
+                "Pass --data FOLDER to import it.",
+                flush=True,
+            )
         conn = connection.connect(database)
         with conn, conn.cursor() as cr:
             cr.execute(
@@ -92,11 +115,19 @@ def command_run(args):
             )
         conn.close()
 
-    print(f"\nOdoo is starting on http://localhost:{args.port}  (login: admin, password: admin, "
-          f"database: {database})\n", flush=True)
+    print(
+        f"\nOdoo is starting on http://localhost:{args.port}  (login: admin, password: admin, "
+        f"database: {database})\n",
+        flush=True,
+    )
     serve = odoo_command(
-        connection, package_dir, database,
-        "--http-port", str(args.port), "--http-interface", args.interface,
+        connection,
+        package_dir,
+        database,
+        "--http-port",
+        str(args.port),
+        "--http-interface",
+        args.interface,
     )
     if args.dry_run:
         print(" ".join(serve))
@@ -127,28 +158,54 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="suite.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="serve Odoo with the suite, demo data and the Maven pipeline")
-    run.add_argument("--database", "-d", default="crm_suite", help="database name (default: crm_suite)")
+    run = commands.add_parser(
+        "run", help="serve Odoo with the suite, demo data and the Maven pipeline"
+    )
+    run.add_argument(
+        "--database", "-d", default="crm_suite", help="database name (default: crm_suite)"
+    )
     run.add_argument("--port", type=int, default=8069, help="HTTP port (default: 8069)")
-    run.add_argument("--interface", default="127.0.0.1",
-                     help="address to listen on (default: 127.0.0.1)")
-    run.add_argument("--data", help="folder with the Maven CRM CSV files "
-                     "(default: CRM_SUITE_DATA or ../shared/data/maven_crm)")
+    run.add_argument(
+        "--interface", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    run.add_argument(
+        "--data",
+        help="folder with the Maven CRM CSV files "
+        "(default: CRM_SUITE_DATA or ../shared/data/maven_crm)",
+    )
     run.add_argument("--reset", action="store_true", help="drop the database and create it again")
-    run.add_argument("--dry-run", action="store_true",
-                     help="prepare the database, print the server command and exit")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="prepare the database, print the server command and exit",
+    )
     run.set_defaults(func=command_run)
 
     test = commands.add_parser("test", help="run every test on a fresh database")
-    test.add_argument("--database", "-d", default="crm_suite_test",
-                      help="test database, dropped and created again (default: crm_suite_test)")
-    test.add_argument("--only", choices=["lint", "odoo", "suite"],
-                      help="run only the lint checks, the in-module Odoo tests or the suite tests in tests/")
-    test.add_argument("--modules", default=",".join(SUITE_MODULES),
-                      help="comma-separated suite modules to install and test (default: all five)")
-    test.add_argument("--test-tags", default="",
-                      help="Odoo --test-tags value (default: every test of the selected modules)")
-    test.add_argument("--pytest-args", default="", help="extra arguments for pytest, e.g. '-k compose'")
+    test.add_argument(
+        "--database",
+        "-d",
+        default="crm_suite_test",
+        help="test database, dropped and created again (default: crm_suite_test)",
+    )
+    test.add_argument(
+        "--only",
+        choices=["lint", "odoo", "suite"],
+        help="run only the lint checks, the in-module Odoo tests or the suite tests in tests/",
+    )
+    test.add_argument(
+        "--modules",
+        default=",".join(SUITE_MODULES),
+        help="comma-separated suite modules to install and test (default: all five)",
+    )
+    test.add_argument(
+        "--test-tags",
+        default="",
+        help="Odoo --test-tags value (default: every test of the selected modules)",
+    )
+    test.add_argument(
+        "--pytest-args", default="", help="extra arguments for pytest, e.g. '-k compose'"
+    )
     test.add_argument("--data", help="folder with the Maven CRM CSV files")
     test.set_defaults(func=command_test)
 

@@ -25,8 +25,12 @@ def main(argv=None):
     from .odoo import addons_path
 
     config_args = [f"--addons-path={addons_path(os.path.dirname(odoo.__file__))}"]
-    for option, variable in (("db_host", "PGHOST"), ("db_port", "PGPORT"),
-                             ("db_user", "PGUSER"), ("db_password", "PGPASSWORD")):
+    for option, variable in (
+        ("db_host", "PGHOST"),
+        ("db_port", "PGPORT"),
+        ("db_user", "PGUSER"),
+        ("db_password", "PGPASSWORD"),
+    ):
         if os.environ.get(variable):
             config_args.append(f"--{option}={os.environ[variable]}")
     odoo.tools.config.parse_config(config_args)

@@ -112,9 +112,7 @@ def _answers(connection):
 def _postgres_bindir():
     candidates = []
     if shutil.which("pg_config"):
-        out = subprocess.run(
-            ["pg_config", "--bindir"], capture_output=True, text=True, check=False
-        )
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)
         if out.returncode == 0:
             candidates.append(out.stdout.strip())
 
@@ -122,9 +120,7 @@ def _postgres_bindir():
         version = path.split("/")[-2]
         return int(version) if version.isdigit() else 0
 
-    candidates += sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=version_key, reverse=True
-    )
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version_key, reverse=True)
     for folder in candidates:
         if os.path.exists(os.path.join(folder, "initdb")):
             return folder
@@ -167,9 +163,7 @@ def _prepare_private_dirs(paths):
 def private_connection():
     paths = _private_paths()
     user = "odoo" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
-    return Connection(
-        host=paths["socket"], port=str(PRIVATE_PORT), user=user, private=True
-    ), paths
+    return Connection(host=paths["socket"], port=str(PRIVATE_PORT), user=user, private=True), paths
 
 
 def start_private_cluster():

@@ -29,9 +29,16 @@ def _stream_odoo(command, env, log_path):
             is_log_line = line[:4].isdigit() and " " in line[:30]
             if is_log_line:
                 echo_left = 0
-                level_problem = any(f" {lvl} " in line[:80] for lvl in ("ERROR", "CRITICAL", "WARNING"))
+                level_problem = any(
+                    f" {lvl} " in line[:80] for lvl in ("ERROR", "CRITICAL", "WARNING")
+                )
                 progress = "odoo.modules.loading: " in line and "modules loaded in" in line
-                if level_problem or "when loading database" in line or progress or " skipped " in line:
+                if (
+                    level_problem
+                    or "when loading database" in line
+                    or progress
+                    or " skipped " in line
+                ):
                     sys.stdout.write(line)
                 if " ERROR " in line[:80] or " CRITICAL " in line[:80]:
                     echo_left = TRACEBACK_LINES
@@ -62,16 +69,24 @@ def run_odoo_tests(args, connection, env, package_dir, log_dir):
     pg.drop_database(connection, database)
     tags = args.test_tags or ",".join(f"/{name}" for name in modules)
     command = odoo_command(
-        connection, package_dir, database,
-        "-i", ",".join(modules),
-        "--test-tags", tags,
+        connection,
+        package_dir,
+        database,
+        "-i",
+        ",".join(modules),
+        "--test-tags",
+        tags,
         "--stop-after-init",
-        "--http-port", str(free_port()),
+        "--http-port",
+        str(free_port()),
         "--log-level=info",
         "--max-cron-threads=0",
     )
-    print(f"== Odoo: installing {', '.join(modules)} into a fresh database {database!r} "
-          f"with tests {tags}", flush=True)
+    print(
+        f"== Odoo: installing {', '.join(modules)} into a fresh database {database!r} "
+        f"with tests {tags}",
+        flush=True,
+    )
     log_path = os.path.join(log_dir, "odoo-tests.log")
     returncode, lines = _stream_odoo(command, env, log_path)
     summary = summarize_odoo_log(lines)
@@ -80,15 +95,20 @@ def run_odoo_tests(args, connection, env, package_dir, log_dir):
         problems.append(f"Odoo exited with code {returncode}")
     if not summary["report_found"]:
         problems.append("Odoo printed no test report")
-    missing = set(modules) - _installed(connection, database, modules) if pg.database_exists(
-        connection, database) else set(modules)
+    missing = (
+        set(modules) - _installed(connection, database, modules)
+        if pg.database_exists(connection, database)
+        else set(modules)
+    )
     if missing:
         problems.append(f"modules not installed: {', '.join(sorted(missing))}")
     # Failed tests log ERROR lines too, and the report counts them. ERROR lines
     # in a run whose report shows no failure come from elsewhere: a failed
     # install, a crashing hook or a broken view.
     if summary["error_lines"] and not summary["failed"]:
-        problems.append(f"{len(summary['error_lines'])} ERROR lines in the Odoo log outside any test")
+        problems.append(
+            f"{len(summary['error_lines'])} ERROR lines in the Odoo log outside any test"
+        )
     if summary["skipped_lines"]:
         problems.append(f"{len(summary['skipped_lines'])} Odoo tests skipped (see the lines above)")
     passed = summary["run"] - summary["failed"]
@@ -107,20 +127,32 @@ def start_suite_tests(args, connection, env, log_dir, workers, background):
     """
     junit = os.path.join(log_dir, "pytest.xml")
     command = [
-        sys.executable, "-m", "pytest", os.path.join(REPO_ROOT, "tests"),
-        "-p", "no:cacheprovider", "-rfEs", f"--junitxml={junit}",
-        "-n", str(workers), "--dist", "loadgroup",
+        sys.executable,
+        "-m",
+        "pytest",
+        os.path.join(REPO_ROOT, "tests"),
+        "-p",
+        "no:cacheprovider",
+        "-rfEs",
+        f"--junitxml={junit}",
+        "-n",
+        str(workers),
+        "--dist",
+        "loadgroup",
         *args.pytest_args.split(),
     ]
     test_env = {**env, **connection.libpq_env()}
     test_env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, env.get("PYTHONPATH")]))
     output_path = os.path.join(log_dir, "pytest.log") if background else None
     if background:
-        print(f"== Suite tests (pytest tests/) started beside the Odoo tests; log: {output_path}",
-              flush=True)
+        print(
+            f"== Suite tests (pytest tests/) started beside the Odoo tests; log: {output_path}",
+            flush=True,
+        )
         with open(output_path, "w") as output:
-            process = subprocess.Popen(command, env=test_env, cwd=REPO_ROOT, stdout=output,
-                                       stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                command, env=test_env, cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT
+            )
     else:
         print("== Suite tests (pytest tests/)", flush=True)
         process = subprocess.Popen(command, env=test_env, cwd=REPO_ROOT)

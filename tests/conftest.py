@@ -43,8 +43,16 @@ class OdooRuntime:
         Fails the test when Odoo exits with an error or logs an ERROR line.
         """
         pg.drop_database(self.connection, database)
-        args = ["-i", ",".join(modules), "--stop-after-init", "--http-port", str(free_port()),
-                "--max-cron-threads=0", "--log-level=warn", *extra]
+        args = [
+            "-i",
+            ",".join(modules),
+            "--stop-after-init",
+            "--http-port",
+            str(free_port()),
+            "--max-cron-threads=0",
+            "--log-level=warn",
+            *extra,
+        ]
         if not demo:
             args.append("--without-demo=all")
         command = self.command(database, *args)
@@ -52,11 +60,18 @@ class OdooRuntime:
             index = next(i for i, arg in enumerate(command) if arg.startswith("--addons-path="))
             command[index] += "," + addons_path
         result = subprocess.run(
-            command, env=self.env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False
+            command,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=INSTALL_TIMEOUT,
+            check=False,
         )
         lines = (result.stdout + result.stderr).splitlines()
         errors = summarize_odoo_log(lines)["error_lines"]
-        assert result.returncode == 0, f"Odoo exited with {result.returncode}:\n" + "\n".join(lines[-60:])
+        assert result.returncode == 0, f"Odoo exited with {result.returncode}:\n" + "\n".join(
+            lines[-60:]
+        )
         assert not errors, "Odoo logged errors:\n" + "\n".join(errors[:20])
         return lines
 
@@ -113,6 +128,15 @@ def db_suffix():
 
 
 @pytest.fixture(scope="session")
+def reliability_database(odoo_runtime, db_suffix):
+    """crm_core and crm_helpdesk installed once, without demo data, for the reliability tests."""
+    database = f"rel_{db_suffix}"
+    odoo_runtime.install(database, ["crm_core", "crm_helpdesk"], demo=False)
+    yield database
+    odoo_runtime.drop(database)
+
+
+@pytest.fixture(scope="session")
 def served_database(odoo_runtime, db_suffix, maven_folder, python):
     """Start `suite.py run` on a new database and wait for its login page.
 
@@ -126,9 +150,21 @@ def served_database(odoo_runtime, db_suffix, maven_folder, python):
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [python, os.path.join(REPO_ROOT, "suite.py"), "run", "--database", database,
-             "--port", str(port), "--data", maven_folder],
-            env=odoo_runtime.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
+            [
+                python,
+                os.path.join(REPO_ROOT, "suite.py"),
+                "run",
+                "--database",
+                database,
+                "--port",
+                str(port),
+                "--data",
+                maven_folder,
+            ],
+            env=odoo_runtime.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
         )
     try:
         status, page = wait_for_login_page(port, process, log_path, RUN_START_TIMEOUT)
@@ -151,7 +187,9 @@ def wait_for_login_page(port, process, log_path, timeout):
             with open(log_path) as log:
                 pytest.fail(f"suite.py run exited with {process.returncode}:\n{log.read()[-4000:]}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=10) as response:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/web/login", timeout=10
+            ) as response:
                 return response.status, response.read().decode()
         except OSError:
             time.sleep(2)

@@ -49,9 +49,13 @@ def test_manifest_follows_suite_conventions(module):
 def test_module_layout_is_complete(module):
     folder = os.path.join(REPO_ROOT, module)
     for fragment in README_FRAGMENTS:
-        assert os.path.isfile(os.path.join(folder, "readme", fragment)), f"{module}: readme/{fragment}"
+        assert os.path.isfile(
+            os.path.join(folder, "readme", fragment)
+        ), f"{module}: readme/{fragment}"
     assert os.path.isfile(os.path.join(folder, "static", "description", "icon.png"))
-    assert os.path.isfile(os.path.join(folder, "i18n", f"{module}.pot")), f"{module}: i18n/{module}.pot"
+    assert os.path.isfile(
+        os.path.join(folder, "i18n", f"{module}.pot")
+    ), f"{module}: i18n/{module}.pot"
     assert os.path.isfile(os.path.join(folder, "i18n", "de.po")), f"{module}: i18n/de.po"
     for data_file in read_manifest(module)["data"] + read_manifest(module).get("demo", []):
         assert os.path.isfile(os.path.join(folder, data_file)), f"{module}: {data_file} is missing"

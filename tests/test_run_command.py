@@ -50,7 +50,10 @@ def test_run_imports_real_pipeline(served_database, odoo_runtime, maven_folder):
     by_stage = {(name, active): (count, amount) for name, active, count, amount in rows}
     assert by_stage[("Won", True)][0] == stages["Won"] == 4238
     assert Decimal(str(by_stage[("Won", True)][1])) == won_revenue == Decimal(10005534)
-    assert sum(count for (name, active), (count, _) in by_stage.items() if not active) == stages["Lost"]
+    assert (
+        sum(count for (name, active), (count, _) in by_stage.items() if not active)
+        == stages["Lost"]
+    )
     assert by_stage[("Lead", True)][0] == stages["Prospecting"]
     assert by_stage[("Qualified", True)][0] == stages["Engaging"]
 

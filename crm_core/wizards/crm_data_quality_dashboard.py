@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from odoo.addons.crm_core.models.res_partner import INACTIVE_DAYS
+from ..models.res_partner import INACTIVE_DAYS
 
 
 class CrmDataQualityDashboard(models.TransientModel):

@@ -110,9 +110,7 @@ class CrmHelpdeskTicket(models.Model):
     )
     is_closed = fields.Boolean(related="stage_id.is_closed", store=True, index=True)
     is_waiting = fields.Boolean(related="stage_id.is_waiting", store=True)
-    merged_into_id = fields.Many2one(
-        "crm.helpdesk.ticket", string="Merged Into", readonly=True, copy=False
-    )
+    merged_into_id = fields.Many2one("crm.helpdesk.ticket", readonly=True, copy=False)
 
     # Linked documents
     lead_id = fields.Many2one(
@@ -258,7 +256,7 @@ class CrmHelpdeskTicket(models.Model):
             ticket.sla_met = all(line.status == "met" for line in lines)
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        # Every ticket gets its own portal URL, so the mixin's default is not needed.
         for ticket in self:
             ticket.access_url = f"/my/ticket/{ticket.id}"
 

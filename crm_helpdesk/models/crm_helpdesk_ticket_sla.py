@@ -287,7 +287,7 @@ class CrmHelpdeskTicketSla(models.Model):
                     break
                 continue
             # Commit each batch so a timeout keeps the work done and frees the locks.
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         if processed:
             _logger.info("SLA escalation: %s lines processed", processed)
         return processed

@@ -1,4 +1,5 @@
 from odoo import fields, models, tools
+from odoo.tools import SQL
 
 from ..models.crm_helpdesk_sla import PRIORITIES
 
@@ -101,5 +102,7 @@ class CrmHelpdeskReport(models.Model):
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        query = f"{self._select()} {self._from()} {self._where()}"
-        self.env.cr.execute(f"CREATE OR REPLACE VIEW {self._table} AS ({query})")
+        query = SQL(" ".join((self._select(), self._from(), self._where())))
+        self.env.cr.execute(
+            SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), query)
+        )

@@ -31,7 +31,7 @@ class CrmHelpdeskWorkload(models.TransientModel):
         readonly=True,
         help="Working hours of the agent in the period, leaves and holidays excluded.",
     )
-    free_hours = fields.Float(string="Free Hours", readonly=True)
+    free_hours = fields.Float(readonly=True)
     load_percent = fields.Float(string="Load (%)", readonly=True, aggregator="avg")
 
     @api.model
