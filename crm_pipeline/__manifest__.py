@@ -9,12 +9,35 @@
     "depends": [
         "crm_core",
         "sale_crm",
+        "base_automation",
     ],
     "data": [
         "security/ir.model.access.csv",
+        "security/crm_pipeline_security.xml",
         "data/crm_stage_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/mail_template_data.xml",
+        "data/base_automation_data.xml",
+        "data/ir_cron_data.xml",
+        "views/crm_stage_views.xml",
+        "views/crm_lead_views.xml",
+        "views/crm_team_views.xml",
+        "views/crm_lead_stage_history_views.xml",
+        "views/crm_forecast_target_views.xml",
+        "views/crm_forecast_report_views.xml",
+        "views/crm_pipeline_analysis_views.xml",
+        "report/crm_forecast_report_templates.xml",
+        "views/crm_pipeline_menus.xml",
+        "security/crm_pipeline_import_security.xml",
+        "data/crm_lost_reason_data.xml",
+        "views/crm_pipeline_import_views.xml",
     ],
-    "demo": [],
-    "application": False,
-    "installable": True,
+    "assets": {
+        "web.assets_backend": [
+            "crm_pipeline/static/src/dashboard/*",
+        ],
+        "web.assets_tests": [
+            "crm_pipeline/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -22,15 +22,14 @@ class CrmStage(models.Model):
         help="Probability (in %) an opportunity gets when it enters this stage. "
         "Leave 0 to keep the predictive probability computed by Odoo.",
     )
-    crm_required_field_ids = fields.Many2many(
-        comodel_name="ir.model.fields",
-        relation="crm_stage_required_field_rel",
-        column1="stage_id",
-        column2="field_id",
+    crm_required_field_ids = fields.One2many(
+        comodel_name="crm.required.field",
+        inverse_name="stage_id",
         string="Required Fields",
-        domain="[('model', '=', 'crm.lead'), ('store', '=', True)]",
-        help="Fields of the opportunity that must be filled before it can "
-        "enter this stage.",
+        domain=[("model_name", "=", "crm.lead")],
+        help="Fields of the opportunity counted in its data completeness in "
+        "this stage. Those marked as required to enter the stage must be "
+        "filled before the opportunity can move to it.",
     )
 
     @api.model
@@ -57,4 +56,5 @@ class CrmStage(models.Model):
             retired |= old_stage
         self.env["crm.lead"].invalidate_model(["stage_id"])
         retired.write({"active": False})
+        self.env["crm.lead"]._crm_backfill_stage_history()
         return True
