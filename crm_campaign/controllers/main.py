@@ -32,6 +32,18 @@ DOCUMENT_EXTENSIONS = (
 MAX_FIELD_LENGTH = 256
 
 
+def _is_storable_text(value):
+    """Tell whether PostgreSQL can store ``value``: no NUL character and no
+    lone surrogate (which a JSON body may carry as an escape)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _bad_request(message):
     return Response(message, status=400, content_type="text/plain; charset=utf-8")
 
@@ -83,6 +95,8 @@ class CrmCampaignController(http.Controller):
             return _bad_request("Invalid visitor id.")
         if not isinstance(token, str) or len(token) > MAX_FIELD_LENGTH:
             return _bad_request("Invalid token.")
+        if not _is_storable_text(url):
+            return _bad_request("Invalid url.")
         partner = request.env["res.partner"]._crm_partner_from_tracking_token(token)
         if token and not partner:
             # A wrong signature is treated as an anonymous visit, not an error.
@@ -109,7 +123,10 @@ class CrmCampaignController(http.Controller):
         form's browser becomes a known visitor at confirmation."""
         if len(email) > MAX_FIELD_LENGTH or len(name) > MAX_FIELD_LENGTH:
             return _bad_request("Field too long.")
-        if not str(list_id).isdigit():
+        if not (_is_storable_text(email) and _is_storable_text(name)):
+            return _bad_request("Invalid characters in the form.")
+        # str.isdigit() also accepts digits such as "²" that int() refuses.
+        if not (str(list_id).isascii() and str(list_id).isdigit()):
             return _bad_request("Invalid mailing list.")
         mailing_list = request.env["mailing.list"].sudo().browse(int(list_id)).exists()
         if not mailing_list or not mailing_list.is_public:
@@ -138,9 +155,11 @@ class CrmCampaignController(http.Controller):
         sitemap=False,
     )
     def confirm(self, token="", **_kwargs):
-        consent = request.env["crm.consent"]._confirm_subscription(
-            token, ip_address=request.httprequest.remote_addr
-        )
+        consent = request.env["crm.consent"]
+        if _is_storable_text(token):
+            consent = consent._confirm_subscription(
+                token, ip_address=request.httprequest.remote_addr
+            )
         if not consent:
             return _plain_page(
                 request.env._("Link not valid"),

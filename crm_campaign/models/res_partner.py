@@ -102,7 +102,12 @@ class ResPartner(models.Model):
         """Return the contact a tracking token was issued for, or an empty
         recordset when the token is malformed or its signature is wrong."""
         partner_id, _dot, signature = (token or "").partition(".")
-        if not partner_id.isdigit() or len(partner_id) > 12 or len(signature) != 32:
+        # isascii(): str.isdigit() accepts "²", which int() refuses.
+        if (
+            not (partner_id.isascii() and partner_id.isdigit())
+            or len(partner_id) > 12
+            or len(signature) != 32
+        ):
             return self.browse()
         partner = self.sudo().browse(int(partner_id)).exists()
         if not partner or not hmac.compare_digest(

@@ -79,6 +79,41 @@ class TestTrackingEndpoint(HttpCase, CrmCampaignCommon):
         self.assertEqual(self._track(json_body=["not", "an", "object"]).status_code, 400)
         self.assertFalse(self._events(partner_id=self.bert.id))
 
+    def test_unstorable_text_rejected(self):
+        """NUL characters, lone surrogates and non-ASCII digits from public
+        visitors get a 400 answer or the invalid-link page, not a server error."""
+        nul = self._track({"event": "website_visit", "url": "/a\x00b"})
+        self.assertEqual(nul.status_code, 400)
+        surrogate = self._request(
+            "POST",
+            "/crm_campaign/track",
+            data=b'{"event": "website_visit", "url": "/\\udcff"}',
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(surrogate.status_code, 400)
+        superscript = self._track(
+            {"event": "website_visit", "url": "/ok", "token": "\u00b2." + "0" * 32}
+        )
+        self.assertEqual(superscript.status_code, 204)
+        self.assertFalse(self._events(url="/ok").partner_id)
+
+        self.authenticate(None, None)
+        csrf = http.Request.csrf_token(self)
+        for values in (
+            {"email": "web\x00@example.com", "list_id": self.newsletter.id},
+            {"email": "web@example.com", "name": "We\x00b", "list_id": self.newsletter.id},
+            {"email": "web@example.com", "list_id": "\u00b2"},
+        ):
+            with self.subTest(values=values):
+                response = self.url_open(
+                    "/crm_campaign/subscribe", data=dict(values, csrf_token=csrf)
+                )
+                self.assertEqual(response.status_code, 400)
+        self.assertFalse(self.env["crm.consent"].search([("email", "=", "web@example.com")]))
+        confirm = self.url_open("/crm_campaign/consent/confirm?token=a%00b")
+        self.assertEqual(confirm.status_code, 404)
+        self.assertIn("Link not valid", confirm.text)
+
     def test_get_not_allowed(self):
         response = self.url_open("/crm_campaign/track?event=website_visit&url=/x")
         self.assertEqual(response.status_code, 405)

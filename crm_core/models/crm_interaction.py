@@ -212,6 +212,11 @@ class CrmInteraction(models.Model):
         planned from, else to its first attendee who is not an internal user.
         """
         description = self._crm_plain_text_sql("e.description")
+        # A private event (or one following the organizer's private calendar)
+        # shows its date only: Odoo's calendar hides its subject from others too.
+        private = """COALESCE(e.privacy, (
+                SELECT s.calendar_default_privacy FROM res_users_settings s
+                 WHERE s.user_id = e.user_id LIMIT 1)) = 'private'"""
         return f"""
             SELECT e.id * 64 + 2 AS id,
                    e.start AS date,
@@ -221,8 +226,8 @@ class CrmInteraction(models.Model):
                    l.id AS lead_id,
                    e.user_id AS user_id,
                    COALESCE(l.company_id, rp.company_id) AS company_id,
-                   e.name AS name,
-                   {description} AS summary,
+                   CASE WHEN {private} THEN NULL ELSE e.name END AS name,
+                   CASE WHEN {private} THEN NULL ELSE {description} END AS summary,
                    'calendar.event' AS res_model,
                    e.id AS res_id
               FROM calendar_event e

@@ -139,3 +139,38 @@ class TestInteractionTimeline(CrmCoreCommon):
         self.assertEqual(self.customer.crm_last_contact_channel, "call")
         self.assertEqual(self.customer.crm_last_contact_user_id, self.salesman)
         self.assertEqual(self._timeline()[0].name, "Kurz telefoniert")
+
+    def test_private_meeting_shows_date_only(self):
+        """A private meeting stays on the timeline with its date, but neither
+        its subject nor its description reach other salespeople."""
+        with freeze_time(NOW):
+            private = (
+                self.env["calendar.event"]
+                .with_user(self.manager)
+                .create(
+                    {
+                        "name": "Gehaltsverhandlung Lukas",
+                        "description": "<p>Kündigung droht</p>",
+                        "privacy": "private",
+                        "start": NOW - timedelta(hours=5),
+                        "stop": NOW - timedelta(hours=4),
+                        "partner_ids": [
+                            Command.set((self.manager.partner_id | self.contact_lukas).ids)
+                        ],
+                    }
+                )
+            )
+        self.env["crm.interaction"].flush_model()
+        row = self._timeline([("res_id", "=", private.id), ("res_model", "=", "calendar.event")])
+        self.assertEqual(row.interaction_type, "meeting")
+        self.assertEqual(row.date, NOW - timedelta(hours=5))
+        self.assertFalse(row.name)
+        self.assertFalse(row.summary)
+        self.assertFalse(
+            self._timeline([("summary", "ilike", "Kündigung")], user=self.salesman)
+        )
+        # A public meeting keeps its subject.
+        public = self._timeline(
+            [("interaction_type", "=", "meeting"), ("res_id", "=", self.meeting.id)]
+        )
+        self.assertEqual(public.name, "Vorführung vor Ort")

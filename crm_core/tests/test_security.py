@@ -62,3 +62,37 @@ class TestSecurity(CrmCoreCommon):
         )
         self.assertEqual(customer_b.crm_open_opportunity_count, 0)
         self.assertEqual(customer_b.crm_open_opportunity_value, 0.0)
+
+    def test_own_documents_salesperson_timeline(self):
+        """A salesperson limited to their own opportunities reads no note
+        logged on a colleague's opportunity through the timeline."""
+        own_only = new_test_user(
+            self.env,
+            login="crm_core_own_only",
+            name="Olga Eigene",
+            groups="sales_team.group_sale_salesman",
+        )
+        own_lead = self.env["crm.lead"].create(
+            {"name": "Eigene Chance", "partner_id": self.contact_jana.id, "user_id": own_only.id}
+        )
+        other_lead = self.env["crm.lead"].create(
+            {
+                "name": "Fremde Chance",
+                "partner_id": self.contact_lukas.id,
+                "user_id": self.salesman.id,
+            }
+        )
+        own_lead.message_post(body="Rabatt 5 % zugesagt", message_type="comment")
+        other_lead.message_post(body="Geheimer Rabatt 30 %", message_type="comment")
+        self.env["crm.interaction"].flush_model()
+        Interaction = self.env["crm.interaction"].with_user(own_only)
+        visible = Interaction.search([("partner_id", "=", self.customer.id)])
+        self.assertIn(own_lead, visible.lead_id)
+        self.assertNotIn(other_lead, visible.lead_id)
+        self.assertFalse(Interaction.search([("summary", "ilike", "Geheimer Rabatt")]))
+        # A salesperson who sees all opportunities keeps the whole timeline.
+        self.assertTrue(
+            self.env["crm.interaction"].with_user(self.salesman).search(
+                [("summary", "ilike", "Geheimer Rabatt")]
+            )
+        )

@@ -16,6 +16,15 @@ MAX_SUBJECT_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 20000
 
 
+def _without_nul(values):
+    """Return the form values without NUL characters, which PostgreSQL rejects
+    in text and which no customer types on purpose."""
+    return {
+        key: value.replace("\x00", "") if isinstance(value, str) else value
+        for key, value in values.items()
+    }
+
+
 class HelpdeskCustomerPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -45,6 +54,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
     )
     def portal_my_tickets(self, page=1, sortby="date", filterby="open", search=None, **kw):
         Ticket = request.env["crm.helpdesk.ticket"]
+        search = (search or "").replace("\x00", "")
         filters = self._ticket_searchbar_filters()
         sortings = self._ticket_searchbar_sortings()
         filterby = filterby if filterby in filters else "open"
@@ -88,7 +98,12 @@ class HelpdeskCustomerPortal(CustomerPortal):
             )
         except (AccessError, MissingError):
             return request.redirect("/my")
-        attachments = ticket_sudo.message_ids.attachment_ids
+        # Only attachments of messages the customer sees in the chatter: an
+        # internal note and its files stay with the support team.
+        public_messages = ticket_sudo.message_ids.filtered(
+            lambda message: not message.is_internal and not message.subtype_id.internal
+        )
+        attachments = public_messages.attachment_ids
         for attachment in attachments:
             attachment.generate_access_token()
         values = self._prepare_portal_layout_values()
@@ -154,10 +169,12 @@ class HelpdeskCustomerPortal(CustomerPortal):
 
     @http.route(["/my/tickets/new"], type="http", auth="user", website=True, methods=["GET"])
     def portal_ticket_new(self, **kw):
+        kw = _without_nul(kw)
         return request.render("crm_helpdesk.portal_ticket_new", self._ticket_form_values(**kw))
 
     @http.route(["/my/tickets/new"], type="http", auth="user", website=True, methods=["POST"])
     def portal_ticket_submit(self, **kw):
+        kw = _without_nul(kw)
         values = self._ticket_form_values(**kw)
         error = self._ticket_form_validate(values, kw)
         if error:

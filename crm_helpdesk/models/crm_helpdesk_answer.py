@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 
+# Words of a knowledge base search that are looked up; the rest is ignored.
+MAX_SEARCH_WORDS = 10
+
 
 class CrmHelpdeskAnswer(models.Model):
     """Published answer of the knowledge base, searchable on the portal."""
@@ -27,7 +30,10 @@ class CrmHelpdeskAnswer(models.Model):
     def _get_portal_search_domain(self, search):
         """Return the domain of the published answers matching ``search``."""
         domain = [("is_published", "=", True)]
-        for word in (search or "").split():
+        # The search comes from public visitors: PostgreSQL rejects NUL
+        # characters, and each word adds three ILIKE conditions to the query.
+        words = (search or "").replace("\x00", "").split()[:MAX_SEARCH_WORDS]
+        for word in words:
             domain += [
                 "|",
                 "|",

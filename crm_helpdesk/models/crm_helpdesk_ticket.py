@@ -16,6 +16,8 @@ TICKET_REFERENCE_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2,6}\d{4,10})(?![A-Za-
 
 # Order of SLA statuses from best to worst, for the summary status of a ticket.
 SLA_STATUS_RANK = {"met": 0, "on_track": 1, "at_risk": 2, "breached": 3}
+# Longest ticket subject taken from an incoming mail; the message keeps the full one.
+MAX_MAIL_SUBJECT_LENGTH = 256
 
 
 class CrmHelpdeskTicket(models.Model):
@@ -547,7 +549,8 @@ class CrmHelpdeskTicket(models.Model):
         values.setdefault("channel", "email")
         values.update(
             {
-                "name": msg_dict.get("subject") or self.env._("No Subject"),
+                "name": (msg_dict.get("subject") or "")[:MAX_MAIL_SUBJECT_LENGTH]
+                or self.env._("No Subject"),
                 "description": msg_dict.get("body"),
                 "partner_id": partner.id,
                 "partner_email": tools.email_normalize(sender) or sender,

@@ -215,3 +215,25 @@ class TestMailGateway(HelpdeskCommon):
         )
         self.assertFalse(ticket.is_closed)
         self.assertEqual(ticket.stage_id, self.stage_new)
+
+    def test_huge_subject_and_missing_sender(self):
+        """A 100,000-character subject gives a ticket with a readable name, and
+        a mail without a From header still opens a ticket, without contact."""
+        subject = "Drucker " + "x" * 100000
+        self._process("Carla Customer <carla@gamma.example.com>", subject, "huge-1@gamma.example")
+        ticket = self._tickets().filtered(lambda t: t.name.startswith("Drucker"))
+        self.assertEqual(len(ticket.name), 256)
+        self.assertEqual(ticket.partner_id.email, "carla@gamma.example.com")
+        raw = NEW_MAIL.format(
+            sender="",
+            sender_address="",
+            cc="",
+            subject="Kein Absender",
+            message_id="nofrom-1@gamma.example",
+            body="Hallo",
+            extra_headers="",
+        ).replace("From: \n", "")
+        self.env["mail.thread"].message_process(None, raw)
+        anonymous = self._tickets().filtered(lambda t: t.name == "Kein Absender")
+        self.assertEqual(len(anonymous), 1)
+        self.assertFalse(anonymous.partner_id)

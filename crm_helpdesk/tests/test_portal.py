@@ -67,6 +67,7 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
         cls.ticket_bianca.message_post(
             body="Contract attached",
             message_type="comment",
+            subtype_xmlid="mail.mt_comment",
             attachment_ids=cls.attachment_bianca.ids,
         )
         cls.attachment_alice = cls.env["ir.attachment"].create(
@@ -78,7 +79,10 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
             }
         )
         cls.ticket_alice.message_post(
-            body="Log attached", message_type="comment", attachment_ids=cls.attachment_alice.ids
+            body="Log attached",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            attachment_ids=cls.attachment_alice.ids,
         )
         cls.lead_beta = cls.env["crm.lead"].create(
             {"name": "Beta AG expansion", "partner_id": cls.customer_b.id, "type": "opportunity"}
@@ -155,6 +159,31 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
         foreign = self.url_open(f"/web/content/{self.attachment_bianca.id}?download=true")
         self.assertIn(foreign.status_code, (403, 404))
         self.assertNotIn(b"confidential", foreign.content)
+
+    @mute_logger("odoo.http")
+    def test_internal_note_attachment_not_listed(self):
+        """A file attached to an internal note gets no portal link or token."""
+        note_file = self.env["ir.attachment"].create(
+            {
+                "name": "internal-cost-estimate.txt",
+                "raw": b"Margin 42 percent",
+                "res_model": "crm.helpdesk.ticket",
+                "res_id": self.ticket_alice.id,
+            }
+        )
+        self.ticket_alice.message_post(
+            body="Cost estimate for the team",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+            attachment_ids=note_file.ids,
+        )
+        page = self._get("desk_portal_alice", f"/my/ticket/{self.ticket_alice.id}")
+        self.assertIn("alpha-printer.txt", page.text)
+        self.assertNotIn("internal-cost-estimate.txt", page.text)
+        self.assertFalse(note_file.access_token)
+        download = self.url_open(f"/web/content/{note_file.id}?download=true")
+        self.assertIn(download.status_code, (403, 404))
+        self.assertNotIn(b"Margin", download.content)
 
     def test_linked_document_hidden_without_access(self):
         page = self._get("desk_portal_bianca", f"/my/ticket/{self.ticket_bianca.id}")
@@ -264,3 +293,37 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
             .mapped("name"),
             ["How do I reset my password?"],
         )
+
+    def test_hostile_search_and_form_input(self):
+        """NUL characters, many words and markup from visitors give pages, not errors."""
+        self.env["crm.helpdesk.answer"].create(
+            {"name": "Printer offline", "body": "<p>Restart it.</p>", "is_published": True}
+        )
+        self.authenticate(None, None)
+        page = self.url_open("/helpdesk/answers?search=Prin%00ter")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Printer offline", page.text)
+        many_words = "+".join(["printer"] + ["x%d" % n for n in range(2000)])
+        self.assertEqual(self.url_open(f"/helpdesk/answers?search={many_words}").status_code, 200)
+        domain = self.env["crm.helpdesk.answer"]._get_portal_search_domain("a " * 500)
+        self.assertEqual(len(domain), 1 + 10 * 5)
+
+        self.authenticate("desk_portal_alice", "desk_portal_alice")
+        self.assertEqual(self.url_open("/my/tickets?search=TK%00").status_code, 200)
+        form = self.url_open("/my/tickets/new")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        response = self.url_open(
+            "/my/tickets/new",
+            data={
+                "csrf_token": csrf,
+                "name": "Scan\x00ner <img src=x onerror=alert(1)>",
+                "description": "<script>alert(2)</script>",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        ticket = self.env["crm.helpdesk.ticket"].search([("partner_id", "=", self.contact_a1.id)])
+        ticket = ticket.filtered(lambda t: t.name.startswith("Scanner"))
+        self.assertEqual(ticket.name, "Scanner <img src=x onerror=alert(1)>")
+        self.assertNotIn("<script>", ticket.description)
+        self.assertNotIn("<img src=x", response.text)
+        self.assertIn("&lt;img src=x onerror=alert(1)&gt;", response.text)

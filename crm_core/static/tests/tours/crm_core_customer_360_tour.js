@@ -5,6 +5,16 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("crm_core_customer_360_tour", {
     steps: () => [
         {
+            // Demo data of other modules can push the customer off the first page.
+            trigger: ".o_searchview_input",
+            content: "Search the customer by name",
+            run: "edit Alpenblick",
+        },
+        {
+            trigger: ".o_searchview_input",
+            run: "press Enter",
+        },
+        {
             trigger: ".o_data_row td:contains('Alpenblick Werkzeuge GmbH')",
             content: "Open the customer from the 360° list",
             run: "click",
