@@ -66,6 +66,8 @@ def test_run_database_models_have_access_rights(served_database, odoo_runtime):
           FROM ir_model m
           JOIN ir_model_data d ON d.model = 'ir.model' AND d.res_id = m.id
          WHERE d.module = ANY(%s)
+           -- abstract models (mixins) have no table or view, and need no rights
+           AND to_regclass(replace(m.model, '.', '_')) IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM ir_model_access a WHERE a.model_id = m.id)
          ORDER BY 1
         """,

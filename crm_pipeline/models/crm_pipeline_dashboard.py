@@ -97,7 +97,9 @@ class CrmPipelineDashboard(models.AbstractModel):
         return [
             {
                 "quarter": (
-                    f"Q{(start.month - 1) // 3 + 1} {start.year}" if start else self.env._("No date")
+                    f"Q{(start.month - 1) // 3 + 1} {start.year}"
+                    if start
+                    else self.env._("No date")
                 ),
                 "date": fields.Date.to_string(start) if start else False,
                 "won_revenue": revenue,
@@ -130,8 +132,12 @@ class CrmPipelineDashboard(models.AbstractModel):
         Analysis = self.env["crm.pipeline.analysis"]
         domain = list(scope)
         if year:
-            domain += [("date_created", "<=", f"{int(year)}-12-31"),
-                       "|", ("date_closed", "=", False), ("date_closed", ">=", f"{int(year)}-01-01")]
+            domain += [
+                ("date_created", "<=", f"{int(year)}-12-31"),
+                "|",
+                ("date_closed", "=", False),
+                ("date_closed", ">=", f"{int(year)}-01-01"),
+            ]
         query = Analysis._search(domain)
         lead = Analysis._field_to_sql(query.table, "lead_id", query)
         rows = self.env.execute_query(
@@ -154,7 +160,7 @@ class CrmPipelineDashboard(models.AbstractModel):
         for stage in stages:
             reached = sum(count for sequence, count in rows if sequence >= stage.sequence)
             funnel.append({"stage_id": stage.id, "stage": stage.display_name, "reached": reached})
-        for current, following in zip(funnel, funnel[1:]):
+        for current, following in zip(funnel, funnel[1:], strict=False):
             current["conversion"] = (
                 100.0 * following["reached"] / current["reached"] if current["reached"] else None
             )
