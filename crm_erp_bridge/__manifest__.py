@@ -15,8 +15,23 @@
     ],
     "data": [
         "security/ir.model.access.csv",
+        "security/crm_erp_bridge_security.xml",
+        "data/ir_cron_data.xml",
+        "views/crm_document_flow_views.xml",
+        "report/crm_quote_to_cash_report_views.xml",
+        "report/crm_quote_to_cash_report_templates.xml",
+        "wizards/crm_quote_to_cash_print_views.xml",
+        "views/sale_order_views.xml",
+        "views/account_move_views.xml",
+        "views/account_payment_views.xml",
+        "views/crm_lead_views.xml",
+        "views/res_partner_views.xml",
+        "views/product_template_views.xml",
+        "views/crm_erp_bridge_menus.xml",
     ],
-    "demo": [],
-    "application": False,
-    "installable": True,
+    "assets": {
+        "web.assets_tests": [
+            "crm_erp_bridge/static/tests/tours/*.js",
+        ],
+    },
 }
