@@ -9,6 +9,7 @@ what the body stored in ``result``.
 
 import json
 import os
+import shutil
 import subprocess
 import textwrap
 
@@ -112,6 +113,12 @@ def run(runtime, database, body, timeout=300):
     )
     output = completed.stdout + completed.stderr
     return completed.returncode, parse_result(output), output
+
+
+def drop_database(runtime, database):
+    """Drop ``database`` and its Odoo filestore, which dropping the database leaves behind."""
+    runtime.drop(database)
+    shutil.rmtree(os.path.join(state_dir(), "odoo-data", "filestore", database), ignore_errors=True)
 
 
 def parse_result(output):

@@ -129,11 +129,16 @@ def db_suffix():
 
 @pytest.fixture(scope="session")
 def reliability_database(odoo_runtime, db_suffix):
-    """crm_core and crm_helpdesk installed once, without demo data, for the reliability tests."""
-    database = f"rel_{db_suffix}"
+    """crm_core and crm_helpdesk installed once, without demo data, for the reliability tests.
+
+    The process id keeps two pytest runs on one machine from dropping each other's database.
+    """
+    from suitetools.reliability import drop_database
+
+    database = f"rel_{db_suffix}_{os.getpid()}"
     odoo_runtime.install(database, ["crm_core", "crm_helpdesk"], demo=False)
     yield database
-    odoo_runtime.drop(database)
+    drop_database(odoo_runtime, database)
 
 
 @pytest.fixture(scope="session")
