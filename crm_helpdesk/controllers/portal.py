@@ -202,7 +202,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
             )
         for key, records in (("team_id", values["teams"]), ("category_id", values["categories"])):
             raw = kw.get(key)
-            if raw and (not raw.isdigit() or int(raw) not in records.ids):
+            if raw and (not (raw.isascii() and raw.isdigit()) or int(raw) not in records.ids):
                 error[key] = env._("This choice is not available; pick one from the list.")
         return error
 

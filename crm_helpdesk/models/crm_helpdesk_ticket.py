@@ -575,9 +575,27 @@ class CrmHelpdeskTicket(models.Model):
 
     def message_update(self, msg_dict, update_vals=None):
         cc_partners = self._partners_from_cc(msg_dict.get("cc"))
-        if cc_partners:
+        author = self.env["res.partner"].browse(msg_dict.get("author_id"))
+        if cc_partners and self._is_ticket_participant(author):
             self.message_subscribe(partner_ids=cc_partners.ids)
         return super().message_update(msg_dict, update_vals=update_vals)
+
+    def _is_ticket_participant(self, partner):
+        """Tell whether ``partner`` may widen the audience of this ticket.
+
+        Only the customer's people, the followers and employees may add the
+        Cc addresses of their reply as followers; a stranger who replies to
+        the thread must not make a listener follow the conversation.
+        """
+        self.ensure_one()
+        if not partner:
+            return False
+        if partner in self.message_partner_ids:
+            return True
+        customer = self.commercial_partner_id
+        if customer and partner.commercial_partner_id == customer:
+            return True
+        return any(not user.share for user in partner.sudo().user_ids)
 
     @api.model
     def _find_or_create_contact(self, email):

@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models, modules
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import config
 
 _logger = logging.getLogger(__name__)
@@ -330,6 +331,11 @@ class CrmHelpdeskTicketSla(models.Model):
             try:
                 with self.env.cr.savepoint():
                     line._escalate_one(now)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                # Another worker touched the same records (e.g. the customer's
+                # signup fields while posting its own note): roll the batch back
+                # so the next run retries it instead of losing the escalation.
+                raise
             except Exception:
                 # One bad line (deleted user, broken template...) must not stop
                 # the batch; mark it so it is not picked up again forever.
