@@ -56,7 +56,7 @@ class ResPartner(models.Model):
     )
     # 360° view: pipeline and revenue, in the company currency
     crm_currency_id = fields.Many2one(
-        comodel_name="res.currency", string="Currency", compute="_compute_crm_currency_id"
+        comodel_name="res.currency", string="360° Currency", compute="_compute_crm_currency_id"
     )
     crm_open_opportunity_count = fields.Integer(
         string="Open Opportunities", compute="_compute_crm_opportunity_figures"

@@ -51,7 +51,9 @@ registry.category("web_tour.tours").add("crm_core_customer_360_tour", {
             content: "Last contact shows the call",
         },
         {
-            trigger: "button[name=action_crm_open_timeline]",
+            // The page's own button: with sale, account and stock installed, the
+            // button box moves its last stat buttons into a "More" menu.
+            trigger: ".o_notebook button[name=action_crm_open_timeline]",
             content: "Open the timeline",
             run: "click",
         },
