@@ -30,15 +30,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-ODOO_ROOT = "/opt/odoo18/odoo"
+from common import odoo_flags
+
 REPO = Path(__file__).resolve().parent.parent
-ODOO_FLAGS = [
-    f"--addons-path={ODOO_ROOT}/addons,{REPO}",
-    "--data-dir=/var/lib/crm-suite/odoo-data",
-    "--db_host=/var/lib/crm-suite/pgsocket",
-    "--db_port=5432",
-    "--db_user=odoo",
-]
 # Rows inserted per INSERT statement while filling the database.
 INSERT_CHUNK = 5000
 # Repetitions of each segment count; the best time is kept.
@@ -69,14 +63,14 @@ def load_account_names():
         return [row["account"] for row in csv.DictReader(handle)]
 
 
-def ensure_database(database):
+def ensure_database(database, flags):
     import odoo.service.db
 
     if odoo.service.db.exp_db_exist(database):
         return
     print(f"Creating database {database} with crm_campaign (a few minutes)...", flush=True)
     subprocess.run(
-        [sys.executable, "-m", "odoo", *ODOO_FLAGS, "-d", database, "-i", "crm_campaign",
+        [sys.executable, "-m", "odoo", *flags, "-d", database, "-i", "crm_campaign",
          "--without-demo=all", "--stop-after-init", "--max-cron-threads=0", "--no-http"],
         cwd=REPO, check=True, stdout=subprocess.DEVNULL,
     )
@@ -360,13 +354,12 @@ def bench_sequence(env, participants, mail_participants):
 
 def main():
     args = parse_args()
-    sys.path.insert(0, ODOO_ROOT + "/..")
+    flags = odoo_flags()
     import odoo
     from odoo.tools import config
 
-    config.parse_config([*ODOO_FLAGS, "-d", args.database, "--max-cron-threads=0",
-                         "--no-http"])
-    ensure_database(args.database)
+    config.parse_config([*flags, "-d", args.database, "--max-cron-threads=0", "--no-http"])
+    ensure_database(args.database, flags)
     registry = odoo.modules.registry.Registry(args.database)
     rng = random.Random(args.seed)
     with registry.cursor() as cr:

@@ -26,18 +26,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-ODOO_ROOT = "/opt/odoo18/odoo"
+from common import odoo_flags
+
 REPO = Path(__file__).resolve().parent.parent
-CONNECTION_FLAGS = [
-    "--db_host=/var/lib/crm-suite/pgsocket",
-    "--db_port=5432",
-    "--db_user=odoo",
-]
-ODOO_FLAGS = [
-    f"--addons-path={ODOO_ROOT}/addons,{REPO}",
-    "--data-dir=/var/lib/crm-suite/odoo-data",
-    *CONNECTION_FLAGS,
-]
 # Rows inserted per INSERT statement while filling the database.
 INSERT_CHUNK = 5000
 
@@ -78,7 +69,7 @@ def load_account_names():
         return [row["account"] for row in csv.DictReader(handle)]
 
 
-def ensure_database(database):
+def ensure_database(database, flags):
     """Create the database with crm_core installed unless it already exists."""
     import odoo.service.db
 
@@ -90,7 +81,7 @@ def ensure_database(database):
             sys.executable,
             "-m",
             "odoo",
-            *ODOO_FLAGS,
+            *flags,
             "-d",
             database,
             "-i",
@@ -405,11 +396,12 @@ def measure(label, function):
 
 def main():
     args = parse_args()
+    flags = odoo_flags()
     import odoo
     from odoo.tools import config
 
-    config.parse_config([*ODOO_FLAGS, "-d", args.database, "--max-cron-threads=0", "--no-http"])
-    ensure_database(args.database)
+    config.parse_config([*flags, "-d", args.database, "--max-cron-threads=0", "--no-http"])
+    ensure_database(args.database, flags)
     registry = odoo.modules.registry.Registry(args.database)
     rng = random.Random(args.seed)
     with registry.cursor() as cr:

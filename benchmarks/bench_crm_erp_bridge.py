@@ -32,18 +32,9 @@ import sys
 import time
 from pathlib import Path
 
-ODOO_ROOT = "/opt/odoo18/odoo"
+from common import odoo_flags
+
 REPO = Path(__file__).resolve().parent.parent
-CONNECTION_FLAGS = [
-    "--db_host=/var/lib/crm-suite/pgsocket",
-    "--db_port=5432",
-    "--db_user=odoo",
-]
-ODOO_FLAGS = [
-    f"--addons-path={ODOO_ROOT}/addons,{REPO}",
-    "--data-dir=/var/lib/crm-suite/odoo-data",
-    *CONNECTION_FLAGS,
-]
 MODULES = "crm_core,crm_pipeline,crm_helpdesk,crm_erp_bridge"
 # Orders created and committed together while filling the database.
 CHUNK = 500
@@ -100,7 +91,7 @@ def parse_args():
     return parser.parse_args()
 
 
-def ensure_database(database):
+def ensure_database(database, flags):
     """Create the database with the suite's sales modules unless it exists."""
     import odoo.service.db
 
@@ -109,7 +100,7 @@ def ensure_database(database):
     print(f"Creating database {database} (a few minutes)...", flush=True)
     subprocess.run(
         [
-            sys.executable, "-m", "odoo", *ODOO_FLAGS, "-d", database, "-i", MODULES,
+            sys.executable, "-m", "odoo", *flags, "-d", database, "-i", MODULES,
             "--without-demo=all", "--stop-after-init", "--max-cron-threads=0", "--no-http",
             "--log-level=warn",
         ],
@@ -232,13 +223,14 @@ def measure(env, label, function, repeat):
 
 def main():
     args = parse_args()
+    flags = odoo_flags()
     import odoo
     from odoo.tools import config
 
     config.parse_config(
-        [*ODOO_FLAGS, "-d", args.database, "--max-cron-threads=0", "--no-http", "--log-level=warn"]
+        [*flags, "-d", args.database, "--max-cron-threads=0", "--no-http", "--log-level=warn"]
     )
-    ensure_database(args.database)
+    ensure_database(args.database, flags)
     registry = odoo.modules.registry.Registry(args.database)
     rng = random.Random(args.seed)
     with registry.cursor() as cr:

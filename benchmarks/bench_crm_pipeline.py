@@ -29,15 +29,9 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-ODOO_ROOT = "/opt/odoo18/odoo"
+from common import odoo_flags
+
 REPO = Path(__file__).resolve().parent.parent
-ODOO_FLAGS = [
-    f"--addons-path={ODOO_ROOT}/addons,{REPO}",
-    "--data-dir=/var/lib/crm-suite/odoo-data",
-    "--db_host=/var/lib/crm-suite/pgsocket",
-    "--db_port=5432",
-    "--db_user=odoo",
-]
 BENCH_PREFIX = "Bench deal"
 # Rows per INSERT statement while filling the database.
 INSERT_CHUNK = 5000
@@ -56,12 +50,14 @@ WITH rate_at AS (
                COALESCE((SELECT r.rate FROM res_currency_rate r
                           WHERE r.currency_id = %(currency)s
                             AND (r.company_id = %(company)s OR r.company_id IS NULL)
-                            AND r.name <= LEAST(COALESCE(lead.date_closed::date, CURRENT_DATE), CURRENT_DATE)
+                            AND r.name <= LEAST(COALESCE(lead.date_closed::date, CURRENT_DATE),
+                                                CURRENT_DATE)
                           ORDER BY r.company_id NULLS LAST, r.name DESC LIMIT 1), 1.0)
              / COALESCE((SELECT r.rate FROM res_currency_rate r
                           WHERE r.currency_id = company.currency_id
                             AND (r.company_id = %(company)s OR r.company_id IS NULL)
-                            AND r.name <= LEAST(COALESCE(lead.date_closed::date, CURRENT_DATE), CURRENT_DATE)
+                            AND r.name <= LEAST(COALESCE(lead.date_closed::date, CURRENT_DATE),
+                                                CURRENT_DATE)
                           ORDER BY r.company_id NULLS LAST, r.name DESC LIMIT 1), 1.0)
            END AS factor
       FROM crm_lead lead
@@ -73,10 +69,12 @@ rows AS (
                 ELSE lead.date_deadline END AS forecast_date,
            lead.user_id, lead.team_id,
            CASE WHEN stage.is_won THEN 0
-                ELSE lead.expected_revenue * lead.probability / 100.0 * rate_at.factor END AS weighted,
+                ELSE lead.expected_revenue * lead.probability / 100.0 * rate_at.factor
+           END AS weighted,
            CASE WHEN stage.is_won IS NOT TRUE AND lead.crm_forecast_category = 'commit'
                 THEN lead.expected_revenue * rate_at.factor ELSE 0 END AS commit_amount,
-           CASE WHEN stage.is_won IS NOT TRUE AND lead.crm_forecast_category IN ('commit', 'best_case')
+           CASE WHEN stage.is_won IS NOT TRUE
+                     AND lead.crm_forecast_category IN ('commit', 'best_case')
                 THEN lead.expected_revenue * rate_at.factor ELSE 0 END AS best_case,
            CASE WHEN stage.is_won THEN lead.expected_revenue * rate_at.factor ELSE 0 END AS won,
            0.0 AS target,
@@ -101,14 +99,16 @@ def parse_args():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--database", required=True, help="database to create or reuse (use your prefix)")
+    parser.add_argument(
+        "--database", required=True, help="database to create or reuse (use your prefix)"
+    )
     parser.add_argument("--scale", type=int, default=100000, help="number of opportunities")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each variant")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the generated data")
     return parser.parse_args()
 
 
-def ensure_database(database):
+def ensure_database(database, flags):
     """Create the database with crm_pipeline installed unless it exists."""
     import odoo.service.db
 
@@ -116,9 +116,9 @@ def ensure_database(database):
         return
     print(f"Creating database {database} with crm_pipeline (a few minutes)...", flush=True)
     subprocess.run(
-        [sys.executable, "-m", "odoo", *ODOO_FLAGS, "-d", database, "-i", "crm_pipeline",
+        [sys.executable, "-m", "odoo", *flags, "-d", database, "-i", "crm_pipeline",
          "--without-demo=all", "--stop-after-init", "--max-cron-threads=0", "--no-http"],
-        check=True, stdout=subprocess.DEVNULL,
+        cwd=REPO, check=True, stdout=subprocess.DEVNULL,
     )
 
 
@@ -148,7 +148,9 @@ def fill_database(env, scale, rng):
         [("id", "!=", main_company.currency_id.id), ("name", "in", ["CHF", "EUR"])], limit=1
     )
     other_currency.active = True
-    other_company = env["res.company"].create({"name": "Bench Schweiz AG", "currency_id": other_currency.id})
+    other_company = env["res.company"].create(
+        {"name": "Bench Schweiz AG", "currency_id": other_currency.id}
+    )
     today = date.today()
     env["res.currency.rate"].create([
         {"currency_id": other_currency.id, "company_id": main_company.id,
@@ -247,7 +249,7 @@ def compare(orm_rows, sql_rows):
     for key in orm_rows.keys() | sql_rows.keys():
         left, right = orm_rows.get(key), sql_rows.get(key)
         if left is None or right is None or any(
-            abs((a or 0) - (b or 0)) > 0.01 for a, b in zip(left, right)
+            abs((a or 0) - (b or 0)) > 0.01 for a, b in zip(left, right, strict=True)
         ):
             differences += 1
     return differences
@@ -255,11 +257,12 @@ def compare(orm_rows, sql_rows):
 
 def main():
     args = parse_args()
+    flags = odoo_flags()
     import odoo
     from odoo.tools import config
 
-    config.parse_config([*ODOO_FLAGS, "-d", args.database, "--max-cron-threads=0", "--no-http"])
-    ensure_database(args.database)
+    config.parse_config([*flags, "-d", args.database, "--max-cron-threads=0", "--no-http"])
+    ensure_database(args.database, flags)
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})

@@ -23,13 +23,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ODOO_ROOT = "/opt/odoo18/odoo"
+from common import odoo_flags
+
 REPO = Path(__file__).resolve().parent.parent
-CONNECTION_FLAGS = [
-    "--db_host=/var/lib/crm-suite/pgsocket",
-    "--db_port=5432",
-    "--db_user=odoo",
-]
 
 # Maven deal stage -> (crm_pipeline stage xml id, active) of the opportunity.
 EXPECTED_STAGE = {
@@ -55,12 +51,21 @@ def parse_args():
     return parser.parse_args()
 
 
-def odoo_flags(addons_path):
-    return [f"--addons-path={ODOO_ROOT}/addons,{addons_path}",
-            "--data-dir=/var/lib/crm-suite/odoo-data", *CONNECTION_FLAGS]
+def import_flags(addons_path):
+    """Return the suite's Odoo flags with ``addons_path`` in place of this repository."""
+    flags = []
+    for flag in odoo_flags():
+        if flag.startswith("--addons-path="):
+            paths = [
+                addons_path if Path(path).resolve() == REPO else path
+                for path in flag.split("=", 1)[1].split(",")
+            ]
+            flag = "--addons-path=" + ",".join(paths)
+        flags.append(flag)
+    return flags
 
 
-def ensure_database(database, addons_path):
+def ensure_database(database, flags):
     """Create the database with crm_pipeline installed unless it already exists."""
     import odoo.service.db
 
@@ -68,10 +73,10 @@ def ensure_database(database, addons_path):
         return
     print(f"Creating database {database} with crm_pipeline (a few minutes)...", flush=True)
     subprocess.run(
-        [sys.executable, "-m", "odoo", *odoo_flags(addons_path), "-d", database,
+        [sys.executable, "-m", "odoo", *flags, "-d", database,
          "-i", "crm_pipeline", "--without-demo=all", "--stop-after-init",
          "--max-cron-threads=0", "--no-http"],
-        check=True, stdout=subprocess.DEVNULL,
+        cwd=REPO, check=True, stdout=subprocess.DEVNULL,
     )
 
 
@@ -126,8 +131,9 @@ def main():
     import odoo
     from odoo import SUPERUSER_ID, api
 
-    odoo.tools.config.parse_config(odoo_flags(args.addons_path))
-    ensure_database(args.database, args.addons_path)
+    flags = import_flags(args.addons_path)
+    odoo.tools.config.parse_config(flags)
+    ensure_database(args.database, flags)
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

@@ -1,7 +1,10 @@
 {
     "name": "CRM ERP Bridge: Quote to Cash",
     "version": "18.0.1.0.0",
-    "summary": "Traceable chain from opportunity to quote, order, delivery, invoice and payment; renewals and account health",
+    "summary": (
+        "Traceable chain from opportunity to quote, order, delivery, invoice and payment; "
+        "renewals and account health"
+    ),
     "category": "Sales/CRM",
     "author": "CRM Suite contributors",
     "website": "https://github.com/crm-suite/crm-suite",

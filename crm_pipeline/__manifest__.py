@@ -1,7 +1,10 @@
 {
     "name": "CRM Pipeline: Forecasts, At-Risk Deals and Dashboards",
     "version": "18.0.1.0.0",
-    "summary": "Sales stages with history, quarterly forecasts, at-risk deals, follow-up automation, dashboards and pipeline import",
+    "summary": (
+        "Sales stages with history, quarterly forecasts, at-risk deals, "
+        "follow-up automation, dashboards and pipeline import"
+    ),
     "category": "Sales/CRM",
     "author": "CRM Suite contributors",
     "website": "https://github.com/crm-suite/crm-suite",

@@ -57,7 +57,7 @@ class CrmDocumentFlow(models.Model):
     # Where the line belongs
     order_id = fields.Many2one("sale.order", string="Sales Order", readonly=True)
     lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True)
-    campaign_id = fields.Many2one("utm.campaign", string="Campaign", readonly=True)
+    campaign_id = fields.Many2one("utm.campaign", readonly=True)
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
@@ -68,7 +68,7 @@ class CrmDocumentFlow(models.Model):
     lead_user_id = fields.Many2one(
         "res.users", string="Opportunity Salesperson", readonly=True
     )
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
 
     # The document itself
     sequence = fields.Integer(readonly=True)
@@ -96,9 +96,7 @@ class CrmDocumentFlow(models.Model):
         help="Technical status of the document (draft, sale, done, posted, "
         "cancel, in_process, paid ...).",
     )
-    status_label = fields.Char(
-        string="Status Label", compute="_compute_status_label"
-    )
+    status_label = fields.Char(compute="_compute_status_label")
     revision = fields.Integer(
         readonly=True,
         help="Revision number of a quotation: 0 for the first version, then "
@@ -126,21 +124,18 @@ class CrmDocumentFlow(models.Model):
 
     # Amounts: signed, so that credit notes and returns subtract
     amount = fields.Monetary(
-        string="Amount",
         currency_field="currency_id",
         readonly=True,
         help="Total in the document's currency, taxes included. Credit notes "
         "and returns are negative.",
     )
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     amount_company = fields.Monetary(
         string="Amount in Company Currency",
         currency_field="company_currency_id",
         readonly=True,
     )
-    company_currency_id = fields.Many2one(
-        "res.currency", string="Company Currency", readonly=True
-    )
+    company_currency_id = fields.Many2one("res.currency", readonly=True)
 
     @api.depends("state", "document_kind")
     def _compute_status_label(self):

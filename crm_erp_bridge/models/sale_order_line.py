@@ -96,7 +96,7 @@ class SaleOrderLine(models.Model):
             self.env["ir.cron"]._notify_progress(done=len(lines), remaining=remaining)
             if not in_test:
                 # Keep the created renewals when a later batch times out.
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             if len(lines) < batch_size:
                 break
         _logger.info(

@@ -46,21 +46,21 @@ class CrmQuoteToCashReport(models.Model):
     # Dimensions
     order_id = fields.Many2one("sale.order", string="Sales Order", readonly=True)
     lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True)
-    campaign_id = fields.Many2one("utm.campaign", string="Campaign", readonly=True)
+    campaign_id = fields.Many2one("utm.campaign", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     lead_user_id = fields.Many2one(
         "res.users", string="Opportunity Salesperson", readonly=True
     )
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     date_order = fields.Date(string="Order Date", readonly=True)
     last_invoice_date = fields.Date(readonly=True)
     currency_id = fields.Many2one(
         "res.currency", string="Order Currency", readonly=True
     )
     company_currency_id = fields.Many2one(
-        "res.currency", string="Company Currency", readonly=True
+        "res.currency", readonly=True
     )
     lead_won = fields.Boolean(string="Won Opportunity", readonly=True)
 
@@ -104,7 +104,6 @@ class CrmQuoteToCashReport(models.Model):
 
     # Figures in the company currency
     won_amount = fields.Monetary(
-        string="Won Amount",
         currency_field="company_currency_id",
         readonly=True,
         help="Expected revenue of the won opportunity, in the company "
@@ -137,7 +136,6 @@ class CrmQuoteToCashReport(models.Model):
         readonly=True,
     )
     days_unpaid = fields.Integer(
-        string="Days Unpaid",
         readonly=True,
         help="Age in days of the oldest posted invoice with an open amount.",
     )
@@ -163,7 +161,7 @@ class CrmQuoteToCashReport(models.Model):
     )
     has_mismatch = fields.Boolean(string="Mismatch", readonly=True)
     mismatch_reason = fields.Char(
-        string="Mismatch Reason", compute="_compute_mismatch_reason"
+        compute="_compute_mismatch_reason"
     )
 
     @api.depends(

@@ -18,7 +18,7 @@ class TestPipelineSales(CrmErpBridgeCommon):
         )
         action = lead.action_sale_quotations_new()
         with Form(
-            self.env["sale.order"].with_context(action["context"])
+            self.env["sale.order"].with_context(**action["context"])
         ) as quotation_form:
             with quotation_form.order_line.new() as line:
                 line.product_id = self.goods

@@ -456,7 +456,10 @@ class CrmLead(models.Model):
             codes = []
             inactivity_days = team.crm_risk_inactivity_days or DEFAULT_INACTIVITY_DAYS
             last = max(
-                filter(None, [last_activity.get(lead.id), lead.date_last_stage_update, lead.create_date]),
+                filter(
+                    None,
+                    [last_activity.get(lead.id), lead.date_last_stage_update, lead.create_date],
+                ),
                 default=None,
             )
             if last and now - last > timedelta(days=inactivity_days):
@@ -464,7 +467,9 @@ class CrmLead(models.Model):
             if lead.date_deadline and lead.date_deadline < today:
                 codes.append("deadline_passed")
             entered = lead.date_last_stage_update or lead.create_date
-            usual = usual_per_team.get((team.id, lead.stage_id.id)) or usual_overall.get(lead.stage_id.id)
+            usual = usual_per_team.get((team.id, lead.stage_id.id)) or usual_overall.get(
+                lead.stage_id.id
+            )
             if entered and usual and (now - entered).total_seconds() / 86400.0 > usual:
                 codes.append("stuck")
             drop_window = team.crm_risk_drop_window_days or DEFAULT_DROP_WINDOW_DAYS
@@ -526,7 +531,9 @@ class CrmLead(models.Model):
                 with self.env.cr.savepoint():
                     batch._crm_update_risk()
             except Exception:
-                _logger.exception("At-risk check failed for leads %s; checking them one by one", batch.ids)
+                _logger.exception(
+                    "At-risk check failed for leads %s; checking them one by one", batch.ids
+                )
                 for lead in batch:
                     try:
                         with self.env.cr.savepoint():
@@ -537,7 +544,7 @@ class CrmLead(models.Model):
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(lead_ids) - done)
             if not in_test:
                 # Commit each batch so a timeout keeps the work done so far.
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
     @api.model

@@ -15,7 +15,6 @@ class CrmLead(models.Model):
     )
     product_id = fields.Many2one(
         comodel_name="product.product",
-        string="Product",
         index="btree_not_null",
         check_company=True,
         domain="[('sale_ok', '=', True)]",

@@ -18,7 +18,6 @@ class CrmLeadStageHistory(models.Model):
     )
     stage_id = fields.Many2one(
         comodel_name="crm.stage",
-        string="Stage",
         required=True,
         ondelete="restrict",
         index=True,

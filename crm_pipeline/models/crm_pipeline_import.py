@@ -65,14 +65,14 @@ class CrmPipelineImport(models.Model):
     )
 
     # Files
-    pipeline_file = fields.Binary(string="Pipeline File", attachment=True)
+    pipeline_file = fields.Binary(attachment=True)
     pipeline_filename = fields.Char()
     accounts_file = fields.Binary(
-        string="Accounts File", attachment=True,
+        attachment=True,
         help="Maven accounts.csv: companies with sector, employees and revenue.")
     accounts_filename = fields.Char()
     products_file = fields.Binary(
-        string="Products File", attachment=True,
+        attachment=True,
         help="Maven products.csv: products and their sales price.")
     products_filename = fields.Char()
     teams_file = fields.Binary(

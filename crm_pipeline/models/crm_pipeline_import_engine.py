@@ -143,8 +143,8 @@ class PipelineImporter(ReferenceDataImporter):
             return content.decode("utf-16"), "utf-16"
         try:
             return content.decode("utf-8-sig"), "utf-8"
-        except UnicodeDecodeError:
-            pass
+        except UnicodeDecodeError as error:
+            _logger.debug("%s is not valid UTF-8 (%s); trying cp1252 and latin-1", name, error)
         for encoding in ("cp1252", "latin-1"):
             try:
                 text = content.decode(encoding)

@@ -8,7 +8,6 @@ class CrmPipelineImportLine(models.Model):
 
     import_id = fields.Many2one(
         comodel_name="crm.pipeline.import",
-        string="Import",
         required=True,
         index=True,
         ondelete="cascade",

@@ -38,17 +38,15 @@ class CrmForecastReport(models.Model):
     lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
-    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    stage_id = fields.Many2one("crm.stage", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     row_type = fields.Selection(
         selection=[("deal", "Deal"), ("target", "Target")],
-        string="Row Type",
         readonly=True,
     )
     forecast_category = fields.Selection(
         selection=[*FORECAST_CATEGORIES, ("won", "Won")],
-        string="Forecast Category",
         readonly=True,
     )
     date = fields.Date(
@@ -58,8 +56,8 @@ class CrmForecastReport(models.Model):
         "date of open deals, first day of the quarter for targets.",
     )
     probability = fields.Float(readonly=True, aggregator="avg")
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
-    expected_revenue = fields.Monetary(string="Expected Revenue", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    expected_revenue = fields.Monetary(readonly=True)
     weighted_revenue = fields.Monetary(
         string="Weighted Pipeline",
         readonly=True,
@@ -271,7 +269,9 @@ class CrmForecastReport(models.Model):
     # Actions
     # ------------------------------------------------------------
 
-    def write(self, vals):
+    # The report is an SQL view: super().write() would update a table that
+    # does not exist, so the change goes to the opportunities instead.
+    def write(self, vals):  # pylint: disable=method-required-super
         """Forward a change of forecast category to the opportunities, so
         that a manager can move deals from the forecast list."""
         if set(vals) - {"forecast_category"}:
@@ -322,8 +322,8 @@ class CrmForecastReport(models.Model):
         result = []
         for row in rows:
             keys, values = row[: len(groupby)], row[len(groupby) :]
-            entry = dict(zip(groupby, keys))
-            entry.update(zip([m.split(":")[0] for m in measures], values))
+            entry = dict(zip(groupby, keys, strict=True))
+            entry.update(zip([m.split(":")[0] for m in measures], values, strict=True))
             result.append(entry)
         return result
 
@@ -341,7 +341,9 @@ class CrmForecastReport(models.Model):
             start = row["date:quarter"]
             by_quarter.setdefault(start, []).append(row)
         for start in sorted(by_quarter, key=lambda value: (value is False, value or 0)):
-            label = f"Q{(start.month - 1) // 3 + 1} {start.year}" if start else self.env._("No date")
+            label = (
+                f"Q{(start.month - 1) // 3 + 1} {start.year}" if start else self.env._("No date")
+            )
             quarter_rows = by_quarter[start]
             for row in quarter_rows:
                 lines.append({

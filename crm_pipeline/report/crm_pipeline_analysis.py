@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools import SQL
 
 
@@ -31,10 +31,10 @@ class CrmPipelineAnalysis(models.Model):
     lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
-    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    stage_id = fields.Many2one("crm.stage", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    lost_reason_id = fields.Many2one("crm.lost.reason", string="Lost Reason", readonly=True)
+    lost_reason_id = fields.Many2one("crm.lost.reason", readonly=True)
     state = fields.Selection(
         selection=[("open", "Open"), ("won", "Won"), ("lost", "Lost")],
         string="Outcome",
@@ -42,12 +42,12 @@ class CrmPipelineAnalysis(models.Model):
     )
     date_created = fields.Date(string="Created On", readonly=True)
     date_closed = fields.Date(string="Closed On", readonly=True)
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
-    expected_revenue = fields.Monetary(string="Expected Revenue", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    expected_revenue = fields.Monetary(readonly=True)
     pipeline_revenue = fields.Monetary(string="Open Pipeline", readonly=True)
     weighted_revenue = fields.Monetary(string="Weighted Pipeline", readonly=True)
-    won_revenue = fields.Monetary(string="Won Revenue", readonly=True)
-    lost_revenue = fields.Monetary(string="Lost Revenue", readonly=True)
+    won_revenue = fields.Monetary(readonly=True)
+    lost_revenue = fields.Monetary(readonly=True)
     win_rate = fields.Float(
         string="Win Rate (%)",
         readonly=True,

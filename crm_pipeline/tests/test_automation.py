@@ -116,4 +116,6 @@ class TestFollowUpAutomation(CrmPipelineCase):
         german = template.with_context(lang="de_DE")
         self.assertEqual(german.subject, "Nachfrage: {{ object.name }}")
         self.assertIn("Mit freundlichen Grüßen", german.body_html)
-        self.assertEqual(template.with_context(lang="en_US").subject, "Following up: {{ object.name }}")
+        self.assertEqual(
+            template.with_context(lang="en_US").subject, "Following up: {{ object.name }}"
+        )

@@ -44,11 +44,14 @@ class TestDashboardMavenFigures(CrmPipelineCase):
             shutil.copyfile(os.path.join(source, name), os.path.join(cls.sample_dir, name))
         with open(pipeline_path, newline="", encoding="utf-8") as source_file:
             lines = source_file.readlines()[: SAMPLE_ROWS + 1]
-        with open(os.path.join(cls.sample_dir, "sales_pipeline.csv"), "w", encoding="utf-8") as sample:
+        sample_path = os.path.join(cls.sample_dir, "sales_pipeline.csv")
+        with open(sample_path, "w", encoding="utf-8") as sample:
             sample.writelines(lines)
         with open(os.path.join(source, "sales_teams.csv"), newline="", encoding="utf-8") as teams:
-            office_by_agent = {row["sales_agent"]: row["regional_office"] for row in csv.DictReader(teams)}
-        with open(os.path.join(cls.sample_dir, "sales_pipeline.csv"), newline="", encoding="utf-8") as sample:
+            office_by_agent = {
+                row["sales_agent"]: row["regional_office"] for row in csv.DictReader(teams)
+            }
+        with open(sample_path, newline="", encoding="utf-8") as sample:
             cls.rows = [
                 row for row in csv.DictReader(sample)
                 if office_by_agent.get(row["sales_agent"]) == SAMPLE_TEAM
@@ -79,8 +82,11 @@ class TestDashboardMavenFigures(CrmPipelineCase):
         for row in self.rows:
             if row["deal_stage"] == "Won":
                 closed = date.fromisoformat(row["close_date"])
-                expected[f"Q{(closed.month - 1) // 3 + 1} {closed.year}"] += float(row["close_value"])
-        shown = {entry["quarter"]: entry["won_revenue"] for entry in self.dashboard["won_by_quarter"]}
+                quarter = f"Q{(closed.month - 1) // 3 + 1} {closed.year}"
+                expected[quarter] += float(row["close_value"])
+        shown = {
+            entry["quarter"]: entry["won_revenue"] for entry in self.dashboard["won_by_quarter"]
+        }
         self.assertEqual(shown.keys(), expected.keys())
         for quarter, amount in expected.items():
             self.assertAlmostEqual(shown[quarter], amount, places=2, msg=quarter)
@@ -119,7 +125,9 @@ class TestDashboardFigures(CrmPipelineCase):
         with self._moment("2026-01-05 09:00:00"):
             won = self._create_deal(name="Won", stage_id=self.stage_lead.id, expected_revenue=1000)
             lost = self._create_deal(name="Lost", stage_id=self.stage_lead.id, expected_revenue=400)
-            open_deal = self._create_deal(name="Open", stage_id=self.stage_lead.id, expected_revenue=700)
+            open_deal = self._create_deal(
+                name="Open", stage_id=self.stage_lead.id, expected_revenue=700
+            )
         with self._moment("2026-01-10 09:00:00"):
             (won | lost | open_deal).write({"stage_id": self.stage_qualified.id})
         with self._moment("2026-01-20 09:00:00"):
@@ -134,7 +142,9 @@ class TestDashboardFigures(CrmPipelineCase):
         data = self.env["crm.pipeline.dashboard"].with_user(self.manager).get_dashboard_data(
             year=2026, team_id=self.team.id
         )
-        funnel = {entry["stage"]: (entry["reached"], entry["conversion"]) for entry in data["funnel"]}
+        funnel = {
+            entry["stage"]: (entry["reached"], entry["conversion"]) for entry in data["funnel"]
+        }
         self.assertEqual(funnel["Lead"], (3, 100.0))
         self.assertEqual(funnel["Qualified"][0], 3)
         self.assertAlmostEqual(funnel["Qualified"][1], 200.0 / 3)

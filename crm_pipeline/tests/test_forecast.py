@@ -163,8 +163,13 @@ class TestForecastCurrency(CrmPipelineCase):
         )
         self.salesperson.company_ids += other_company
         self._create_deal(
-            name="Foreign won", company_id=other_company.id, team_id=False, stage_id=self.stage_won.id,
-            expected_revenue=1000, probability=100, date_closed=datetime(2020, 3, 10),
+            name="Foreign won",
+            company_id=other_company.id,
+            team_id=False,
+            stage_id=self.stage_won.id,
+            expected_revenue=1000,
+            probability=100,
+            date_closed=datetime(2020, 3, 10),
         )
         self._create_deal(
             name="Foreign open", company_id=other_company.id, team_id=False, expected_revenue=1000,

@@ -85,7 +85,9 @@ class TestAtRisk(CrmPipelineCase):
         self.assertTrue(deal.crm_is_at_risk)
         self.assertEqual(deal.crm_risk_codes, "no_activity,deadline_passed")
         self.assertEqual(deal.crm_risk_summary, "No activity, Closing date passed")
-        self.assertIn(deal, self.env["crm.lead"].search([("crm_risk_reason", "=", "deadline_passed")]))
+        self.assertIn(
+            deal, self.env["crm.lead"].search([("crm_risk_reason", "=", "deadline_passed")])
+        )
         deal.write({"date_deadline": "2026-12-31"})
         deal.message_post(body="Back on track", message_type="comment")
         self.env["crm.lead"]._cron_update_risk()
