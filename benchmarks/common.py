@@ -11,6 +11,10 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
+# suite.py accepts an Odoo source tree named by ODOO_SOURCE; the scripts import
+# odoo themselves, so that tree must be on their path too.
+if os.environ.get("ODOO_SOURCE") and os.environ["ODOO_SOURCE"] not in sys.path:
+    sys.path.insert(0, os.environ["ODOO_SOURCE"])
 
 from suitetools import pg  # noqa: E402
 from suitetools.odoo import addons_path, locate_odoo  # noqa: E402
