@@ -2,7 +2,7 @@
 
 Order of preference:
 
-1. A server that answers with the usual libpq settings (PGHOST, PGPORT, PGUSER,
+1. A server that accepts connections with the usual libpq settings (PGHOST, PGPORT, PGUSER,
    PGPASSWORD, or the local socket under the current user's name).
 2. A private cluster under the suite's state directory, created with ``initdb``
    on first use and started with ``pg_ctl``. As root the cluster runs as the

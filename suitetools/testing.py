@@ -1,4 +1,4 @@
-"""The test command: Odoo's own runner on a fresh database, then pytest on tests/."""
+"""The test command: lint, Odoo's own runner on a fresh database, and pytest on tests/."""
 
 import os
 import subprocess
