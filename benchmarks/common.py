@@ -2,7 +2,7 @@
 
 The scripts find Odoo and PostgreSQL the way `suite.py` does: the importable
 `odoo` package (or ODOO_SOURCE) and the PG* variables, or the suite's private
-cluster, which is started when no server answers.
+cluster, which is started when no server accepts connections.
 """
 
 import os

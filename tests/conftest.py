@@ -12,8 +12,8 @@ import pytest
 from suitetools import pg
 from suitetools.odoo import REPO_ROOT, free_port, locate_odoo, odoo_command, summarize_odoo_log
 
-# Long enough for the largest install (all five modules with demo data) on
-# a loaded 2-core machine; a hang beyond it fails the test instead of CI.
+# Long enough for the largest install (all five modules with demo data) on a
+# loaded 2-core machine. A hang beyond it fails the test instead of the CI run.
 INSTALL_TIMEOUT = 1200
 RUN_START_TIMEOUT = 1500
 

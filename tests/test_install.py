@@ -36,7 +36,8 @@ def read_manifest(module):
 @pytest.mark.parametrize("module", SUITE_MODULES)
 def test_manifest_follows_suite_conventions(module):
     manifest = read_manifest(module)
-    assert manifest["version"].startswith("18.0.") and manifest["version"].count(".") == 4
+    assert manifest["version"].startswith("18.0.")
+    assert manifest["version"].count(".") == 4
     assert manifest["license"] == "LGPL-3"
     for key in ("name", "summary", "category", "author", "website"):
         assert manifest.get(key), f"{module}: manifest key {key!r} is empty"

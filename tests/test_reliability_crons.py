@@ -91,7 +91,8 @@ def seed_team(odoo_runtime, database, team, tickets, customers=None):
         database,
         SEED.format(team=team, tickets=tickets, customers=customers or tickets),
     )
-    assert code == 0 and result, f"seeding failed:\n{output[-3000:]}"
+    assert code == 0, f"seeding failed:\n{output[-3000:]}"
+    assert result, f"seeding failed:\n{output[-3000:]}"
     assert result["lines"] == 2 * tickets, result
     return result["team_id"]
 
@@ -128,7 +129,8 @@ def race_two_workers(odoo_runtime, database, team_id, folder, name):
     open(barrier, "w").close()
     outcomes = [reliability.finish(worker) for worker in workers]
     for code, result, output in outcomes:
-        assert code == 0 and result is not None, output[-3000:]
+        assert code == 0, output[-3000:]
+        assert result is not None, output[-3000:]
     return effects(odoo_runtime, database, team_id)
 
 

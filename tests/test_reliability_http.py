@@ -74,7 +74,8 @@ class Browser:
 @pytest.fixture(scope="module")
 def portal_server(odoo_runtime, reliability_database):
     code, result, output = reliability.run(odoo_runtime, reliability_database, PORTAL_USER)
-    assert code == 0 and result, output[-3000:]
+    assert code == 0, output[-3000:]
+    assert result, output[-3000:]
     log_path = os.path.join(REPO_ROOT, ".suite", "reliability", "http-server.log")
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     with open(log_path, "w") as log:

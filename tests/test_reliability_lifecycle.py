@@ -83,7 +83,8 @@ def lifecycle_database(odoo_runtime, reliability_database):
 
 def test_reliability_upgrade_uninstall_reinstall(odoo_runtime, lifecycle_database):
     code, result, output = reliability.run(odoo_runtime, lifecycle_database, LIFECYCLE, timeout=600)
-    assert code == 0 and result, output[-4000:]
+    assert code == 0, output[-4000:]
+    assert result, output[-4000:]
     steps = {step["step"]: step for step in result["steps"]}
     installed = steps["installed"]
     assert installed["states"] == {"crm_core": "installed", "crm_helpdesk": "installed"}

@@ -157,7 +157,8 @@ def test_reliability_mail_gateway_fuzz(odoo_runtime, reliability_database, tmp_p
         GATEWAY.format(messages_path=str(messages_path)),
         timeout=400,
     )
-    assert code == 0 and result, output[-3000:]
+    assert code == 0, output[-3000:]
+    assert result, output[-3000:]
     outcomes = result["outcomes"]
     assert len(outcomes) == len(raws)
     crashes = [
@@ -249,7 +250,8 @@ def test_reliability_mail_gateway_loop_gets_no_answer(odoo_runtime, reliability_
     code, result, output = reliability.run(
         odoo_runtime, reliability_database, LOOP_AND_SPOOF.format(loops=loops, tag="loop")
     )
-    assert code == 0 and result, output[-3000:]
+    assert code == 0, output[-3000:]
+    assert result, output[-3000:]
     answers = odoo_runtime.query(
         reliability_database,
         "SELECT count(*) FROM mail_mail WHERE email_to ILIKE '%%robot@autoreply.test%%' "
@@ -267,5 +269,6 @@ def test_reliability_mail_gateway_spoofed_reply_adds_no_follower(
     code, result, output = reliability.run(
         odoo_runtime, reliability_database, LOOP_AND_SPOOF.format(loops=0, tag="spoof")
     )
-    assert code == 0 and result, output[-3000:]
+    assert code == 0, output[-3000:]
+    assert result, output[-3000:]
     assert "listener@evil.test" not in result["followers"], result["followers"]

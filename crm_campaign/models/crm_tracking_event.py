@@ -9,7 +9,7 @@ TRACKED_EVENT_TYPES = [
     ("download", "Download"),
     ("form_submit", "Form submitted"),
 ]
-# Longest page address and visitor id the tracking endpoint stores.
+# Maximum length of the page address and visitor id that the tracking endpoint stores.
 MAX_URL_LENGTH = 2048
 MAX_VISITOR_LENGTH = 64
 

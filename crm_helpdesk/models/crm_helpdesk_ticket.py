@@ -16,7 +16,7 @@ TICKET_REFERENCE_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2,6}\d{4,10})(?![A-Za-
 
 # Order of SLA statuses from best to worst, for the summary status of a ticket.
 SLA_STATUS_RANK = {"met": 0, "on_track": 1, "at_risk": 2, "breached": 3}
-# Longest ticket subject taken from an incoming mail; the message keeps the full one.
+# Maximum length of a ticket name taken from a mail subject. The message keeps the full subject.
 MAX_MAIL_SUBJECT_LENGTH = 256
 
 
@@ -584,7 +584,7 @@ class CrmHelpdeskTicket(models.Model):
         """Tell whether ``partner`` may widen the audience of this ticket.
 
         Only the customer's people, the followers and employees may add the
-        Cc addresses of their reply as followers; a stranger who replies to
+        Cc addresses of their reply as followers. A stranger who replies to
         the thread must not make a listener follow the conversation.
         """
         self.ensure_one()
