@@ -1,6 +1,6 @@
 {
     "name": "CRM Pipeline: Forecasts, At-Risk Deals and Dashboards",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "summary": (
         "Sales stages with history, quarterly forecasts, at-risk deals, "
         "follow-up automation, dashboards and pipeline import"

@@ -142,13 +142,32 @@ def reliability_database(odoo_runtime, db_suffix):
 
 
 @pytest.fixture(scope="session")
+def suite_database(odoo_runtime, db_suffix):
+    """All five modules installed once, without demo data, for tests that need every module.
+
+    Tests that change the database beyond their own records work on a copy
+    (``CREATE DATABASE ... TEMPLATE``), so that the others find it as installed.
+    """
+    from suitetools.reliability import drop_database
+
+    database = f"suite_{db_suffix}_{os.getpid()}"
+    odoo_runtime.install(
+        database,
+        ["crm_core", "crm_pipeline", "crm_campaign", "crm_helpdesk", "crm_erp_bridge"],
+        demo=False,
+    )
+    yield database
+    drop_database(odoo_runtime, database)
+
+
+@pytest.fixture(scope="session")
 def served_database(odoo_runtime, db_suffix, maven_folder, python):
     """Start `suite.py run` on a new database and wait for its login page.
 
     The first run installs five modules and imports 8,800 rows before it
     serves, hence the long wait.
     """
-    database = f"suite_run_{db_suffix}"
+    database = f"suite_run_{db_suffix}_{os.getpid()}"
     odoo_runtime.drop(database)
     port = free_port()
     log_path = os.path.join(REPO_ROOT, ".suite", f"run-{database}.log")

@@ -13,8 +13,9 @@ class CrmLead(models.Model):
         "(for example the Maven opportunity_id). A new import of the same file "
         "updates the opportunity with this reference instead of creating another one.",
     )
-    product_id = fields.Many2one(
+    crm_product_id = fields.Many2one(
         comodel_name="product.product",
+        string="Product",
         index="btree_not_null",
         check_company=True,
         domain="[('sale_ok', '=', True)]",

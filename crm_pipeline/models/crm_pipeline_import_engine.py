@@ -446,7 +446,7 @@ class PipelineImporter(ReferenceDataImporter):
             "user_id": user.id if user else False,
             "team_id": team.id if team else False,
             "partner_id": partner.id if partner else False,
-            "product_id": product.id or False,
+            "crm_product_id": product.id or False,
             "expected_revenue": amount,
             "date_open": self._to_datetime(values["engage_date"]),
             "date_deadline": values["close_date"] or False,

@@ -176,13 +176,13 @@ class TestImportFormats(TransactionCase):
         self.assertEqual(quote.stage_id, self.stages["quote"])
         self.assertEqual(quote.expected_revenue, 48000.0)
         self.assertEqual(quote.date_deadline, date(2024, 9, 30))
-        self.assertEqual(quote.product_id, self.portal_product)
+        self.assertEqual(quote.crm_product_id, self.portal_product)
         self.assertEqual(quote.partner_id.name, "Stadtwerke Ost")
 
         won = self._lead("0065g00000AbCdF")
         self.assertEqual(won.stage_id, self.stages["won"])
         self.assertEqual(won.expected_revenue, 6000.0)
-        self.assertFalse(won.product_id)
+        self.assertFalse(won.crm_product_id)
 
         lines = {line.row_number: line for line in result.line_ids}
         self.assertEqual(lines[3].status, "fixed")

@@ -50,7 +50,7 @@ class TestImportMaven(PipelineImportCase):
         self.assertEqual(lead.date_open, datetime(2016, 10, 25, 12, 0))
         self.assertEqual(lead.date_closed, datetime(2017, 3, 11, 12, 0))
         self.assertEqual(lead.date_deadline, date(2017, 3, 11))
-        self.assertEqual(lead.product_id.name, "GTX Pro")
+        self.assertEqual(lead.crm_product_id.name, "GTX Pro")
         self.assertEqual(lead.partner_id.name, "Isdom")
         self.assertTrue(lead.partner_id.is_company)
         self.assertEqual(lead.user_id.name, "Darcel Schlecht")
