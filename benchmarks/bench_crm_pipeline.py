@@ -1,49 +1,54 @@
 #!/usr/bin/env python3
-"""Benchmark of crm_pipeline: the quarterly forecast at scale.
+"""Benchmarks of crm_pipeline: quarterly forecast and the pipeline's first load over HTTP.
 
-    python3 benchmarks/bench_crm_pipeline.py --database pipe_bench --scale 100000
+    python3 benchmarks/bench_crm_pipeline.py --database NAME --scale 10000
 
-The database is created with crm_pipeline (without demo data) when it does not
-exist, then filled by SQL with ``--scale`` opportunities of 20 salespeople in
-4 teams and 2 companies whose currencies differ (monthly rates), a third of
-them won over the last two years, the others open over the next four quarters,
-and one target per salesperson and quarter. Filling happens once: a database
-that already holds the benchmark opportunities is reused.
+runs these benchmarks alone through the harness (see harness.py):
 
-It then measures, with warm caches and as a sales manager who sees both
-companies, the forecast per quarter, salesperson and team as the pivot view
-reads it (``crm.forecast.report._read_group``), against one hand-written SQL
-query that computes the same figures on the same tables. It checks that both
-return the same numbers and prints the median wall time of each, their ratio
-and the number of SQL queries of the ORM path.
-
-This is a measurement, not a test: nothing is asserted.
+* the forecast per quarter, salesperson and team as the pivot view reads it
+  (``crm.forecast.report._read_group``, as a sales manager of both companies),
+  against one hand-written SQL query computing the same figures;
+* the first load of the pipeline kanban and list of a salesperson through a
+  real Odoo server on 127.0.0.1: log in, fetch the /odoo action page, load the
+  views, then issue the JSON-RPC calls the views make (web_read_group,
+  read_progress_bar and one web_search_read per column; web_search_read of the
+  first list page). The server's own request log gives the query counts.
 """
 
-import argparse
-import random
-import statistics
+import http.cookiejar
+import json
+import os
+import re
 import subprocess
 import sys
+import tempfile
 import time
-from datetime import date, datetime, timedelta
-from pathlib import Path
+import urllib.request
 
-from common import odoo_flags
+from common import BENCH_PASSWORD, REPO, Result, measure, view_specification
 
-REPO = Path(__file__).resolve().parent.parent
-BENCH_PREFIX = "Bench deal"
-# Rows per INSERT statement while filling the database.
-INSERT_CHUNK = 5000
 MEASURES = [
-    "weighted_revenue", "commit_revenue", "best_case_revenue", "won_revenue",
-    "target_amount", "gap", "deal_count",
+    "weighted_revenue",
+    "commit_revenue",
+    "best_case_revenue",
+    "won_revenue",
+    "target_amount",
+    "gap",
+    "deal_count",
 ]
+FORECAST_RUNS = 5
+# Records per kanban column and per list page, as the web client asks for them.
+KANBAN_LIMIT = 40
+LIST_LIMIT = 80
+SERVER_START_TIMEOUT = 180
+REQUEST_LOG = re.compile(
+    r'"(?:GET|POST) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d+) - (?P<queries>\d+) '
+)
 
 # The same figures as crm.forecast.report, written by hand as one query: the
 # lead amounts converted at the closing date (won) or today (open), targets
 # at today's rate, grouped by quarter of the forecast date, user and team.
-HAND_WRITTEN_SQL = """
+HAND_WRITTEN_FORECAST = """
 WITH rate_at AS (
     SELECT lead.id AS lead_id,
            CASE WHEN company.currency_id = %(currency)s THEN 1.0 ELSE
@@ -95,200 +100,278 @@ SELECT date_trunc('quarter', forecast_date)::date, user_id, team_id,
 """
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--database", required=True, help="database to create or reuse (use your prefix)"
-    )
-    parser.add_argument("--scale", type=int, default=100000, help="number of opportunities")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs of each variant")
-    parser.add_argument("--seed", type=int, default=7, help="random seed of the generated data")
-    return parser.parse_args()
-
-
-def ensure_database(database, flags):
-    """Create the database with crm_pipeline installed unless it exists."""
-    import odoo.service.db
-
-    if odoo.service.db.exp_db_exist(database):
-        return
-    print(f"Creating database {database} with crm_pipeline (a few minutes)...", flush=True)
-    subprocess.run(
-        [sys.executable, "-m", "odoo", *flags, "-d", database, "-i", "crm_pipeline",
-         "--without-demo=all", "--stop-after-init", "--max-cron-threads=0", "--no-http"],
-        cwd=REPO, check=True, stdout=subprocess.DEVNULL,
+def bench_forecast(ctx):
+    env = ctx.env
+    manager = env["res.users"].search([("login", "=", ctx.data["manager_login"])])
+    manager_env = env(
+        user=manager.id, context={"allowed_company_ids": manager.company_ids.ids, "tz": "UTC"}
     )
 
+    def orm():
+        rows = manager_env["crm.forecast.report"]._read_group(
+            [], ["date:quarter", "user_id", "team_id"], [f"{name}:sum" for name in MEASURES]
+        )
+        return {
+            (start, user.id or None, team.id or None): values for start, user, team, *values in rows
+        }
 
-def insert_rows(cr, table, columns, rows):
-    """Insert ``rows`` (tuples in ``columns`` order) in chunks."""
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start:start + INSERT_CHUNK]
-        placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
-        cr.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders}",
-            [value for row in chunk for value in row],
+    def sql():
+        env.cr.execute(
+            HAND_WRITTEN_FORECAST,
+            {
+                "currency": manager_env.company.currency_id.id,
+                "company": manager_env.company.root_id.id,
+            },
+        )
+        return {(start, user, team): values for start, user, team, *values in env.cr.fetchall()}
+
+    orm()
+    sql()
+    orm_run = measure(orm, repeat=FORECAST_RUNS, before=env.invalidate_all)
+    sql_run = measure(sql, repeat=FORECAST_RUNS)
+    differences = 0
+    for key in orm_run.result.keys() | sql_run.result.keys():
+        left, right = orm_run.result.get(key), sql_run.result.get(key)
+        if (
+            left is None
+            or right is None
+            or any(abs((a or 0) - (b or 0)) > 0.01 for a, b in zip(left, right, strict=True))
+        ):
+            differences += 1
+    deals = sum(values[MEASURES.index("deal_count")] or 0 for values in orm_run.result.values())
+    return [
+        Result(
+            "Quarterly forecast (pivot read_group)",
+            orm_run.seconds,
+            orm_run.queries,
+            orm_run.peak_mb,
+            "one hand-written SQL query",
+            sql_run.seconds,
+            {"groups": len(orm_run.result), "differing_groups": differences, "deals": int(deals)},
+        )
+    ]
+
+
+class OdooServer:
+    """An Odoo server on 127.0.0.1 for one database, logging its requests to a file."""
+
+    def __init__(self, ctx, port):
+        self.ctx = ctx
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = os.path.join(tempfile.mkdtemp(prefix="crm-bench-"), "odoo.log")
+        self.process = None
+
+    def __enter__(self):
+        database = self.ctx.database
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                *self.ctx.flags,
+                "-d",
+                database,
+                f"--db-filter=^{re.escape(database)}$",
+                "--http-interface=127.0.0.1",
+                f"--http-port={self.port}",
+                "--max-cron-threads=0",
+                "--workers=0",
+                f"--logfile={self.log_path}",
+            ],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"The Odoo server stopped; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.url + "/web/health", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"The Odoo server did not respond within {SERVER_START_TIMEOUT} s;"
+                    f" see {self.log_path}"
+                )
+            time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log_offset(self):
+        return os.path.getsize(self.log_path)
+
+    def request_queries(self, offset):
+        """Return the SQL query count of each request logged after ``offset``."""
+        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+            handle.seek(offset)
+            return [
+                (match["path"], int(match["queries"]))
+                for match in map(REQUEST_LOG.search, handle)
+                if match
+            ]
+
+
+class Session:
+    """A logged-in web client session: cookies and JSON-RPC calls."""
+
+    def __init__(self, server):
+        self.server = server
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path):
+        with self.opener.open(self.server.url + path, timeout=120) as response:
+            return response.status, response.read()
+
+    def rpc(self, path, params):
+        body = json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}).encode()
+        request = urllib.request.Request(
+            self.server.url + path, data=body, headers={"Content-Type": "application/json"}
+        )
+        with self.opener.open(request, timeout=120) as response:
+            reply = json.loads(response.read())
+        if "error" in reply:
+            raise RuntimeError(f"{path}: {reply['error']['data']['message']}")
+        return reply["result"]
+
+    def call_kw(self, model, method, args, kwargs):
+        return self.rpc(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs},
         )
 
 
-def fill_database(env, scale, rng):
-    """Create companies, rates, teams, salespeople, targets and ``scale``
-    opportunities, unless the benchmark opportunities already exist."""
-    cr = env.cr
-    cr.execute("SELECT COUNT(*) FROM crm_lead WHERE name LIKE %s", [BENCH_PREFIX + "%"])
-    existing = cr.fetchone()[0]
-    if existing:
-        print(f"Reusing the {existing} benchmark opportunities of the database.", flush=True)
-        return
-    started = time.perf_counter()
-    main_company = env.ref("base.main_company")
-    other_currency = env["res.currency"].with_context(active_test=False).search(
-        [("id", "!=", main_company.currency_id.id), ("name", "in", ["CHF", "EUR"])], limit=1
+def first_load(session, context, view_type):
+    """Do what the web client does to show the salesperson's pipeline in ``view_type``."""
+    status, _page = session.get("/odoo/action-crm.crm_lead_action_pipeline")
+    assert status == 200, status
+    action = session.rpc("/web/action/load", {"action_id": "crm.crm_lead_action_pipeline"})
+    views = session.call_kw(
+        "crm.lead",
+        "get_views",
+        [],
+        {
+            "views": [[False, "kanban"], [False, "list"], [False, "form"], [False, "search"]],
+            "options": {"action_id": action["id"], "load_filters": True, "toolbar": True},
+            "context": context,
+        },
     )
-    other_currency.active = True
-    other_company = env["res.company"].create(
-        {"name": "Bench Schweiz AG", "currency_id": other_currency.id}
+    fields = views["models"]["crm.lead"]["fields"]
+    spec = view_specification(views["views"][view_type]["arch"], fields)
+    domain = [["type", "=", "opportunity"], ["user_id", "=", context["uid"]]]
+    if view_type == "list":
+        result = session.call_kw(
+            "crm.lead",
+            "web_search_read",
+            [],
+            {
+                "domain": domain,
+                "specification": spec,
+                "limit": LIST_LIMIT,
+                "count_limit": 10001,
+                "context": context,
+            },
+        )
+        return result["length"], len(result["records"])
+    groups = session.call_kw(
+        "crm.lead",
+        "web_read_group",
+        [],
+        {
+            "domain": domain,
+            "fields": ["expected_revenue:sum"],
+            "groupby": ["stage_id"],
+            "lazy": True,
+            "context": context,
+        },
     )
-    today = date.today()
-    env["res.currency.rate"].create([
-        {"currency_id": other_currency.id, "company_id": main_company.id,
-         "name": (today.replace(day=1) - timedelta(days=30 * months)).isoformat(),
-         "rate": round(0.85 + 0.01 * months, 4)}
-        for months in range(30)
-    ])
-    group_manager = env.ref("sales_team.group_sale_manager")
-    users = env["res.users"].with_context(no_reset_password=True).create([
-        {"name": f"Bench Salesperson {index}", "login": f"bench_sales_{index}",
-         "company_id": main_company.id,
-         "company_ids": [(6, 0, [main_company.id, other_company.id])],
-         "groups_id": [(6, 0, [group_manager.id, env.ref("base.group_user").id])]}
-        for index in range(20)
-    ])
-    teams = env["crm.team"].create([{"name": f"Bench Team {index}"} for index in range(4)])
-    stages = env["crm.stage"].search([("team_id", "=", False)])
-    open_stages = stages.filtered(lambda stage: not stage.is_won).ids
-    won_stage = stages.filtered("is_won")[:1].id
-    categories = ["pipeline", "best_case", "commit"]
-    quarter_starts = [date(today.year + (today.month - 1 + 3 * step) // 12,
-                           (today.month - 1 + 3 * step) % 12 + 1, 1) for step in range(-8, 4)]
-    targets = {}
-    for user_index, user in enumerate(users):
-        team = teams[user_index % len(teams)]
-        for start in quarter_starts:
-            quarter = (start.month - 1) // 3 + 1
-            targets[(user.id, start.year, quarter)] = (user.id, team.id, start.year, str(quarter),
-                                                       date(start.year, 3 * quarter - 2, 1),
-                                                       rng.randint(50, 150) * 1000, main_company.id)
-    insert_rows(cr, "crm_forecast_target",
-                ["user_id", "team_id", "year", "quarter", "date_start", "amount", "company_id"],
-                list(targets.values()))
-
-    now = datetime.now()
-    rows = []
-    for index in range(scale):
-        user_index = rng.randrange(len(users))
-        company = other_company.id if index % 5 == 0 else main_company.id
-        won = rng.random() < 0.35
-        revenue = round(rng.uniform(500, 50000), 2)
-        if won:
-            closed = now - timedelta(days=rng.randint(0, 730), hours=rng.randint(0, 23))
-            stage, probability, deadline, category = won_stage, 100.0, closed.date(), "pipeline"
-        else:
-            closed = None
-            stage = rng.choice(open_stages)
-            probability = float(rng.choice([10, 25, 40, 50, 60, 75, 90]))
-            deadline = today + timedelta(days=rng.randint(0, 365))
-            category = rng.choice(categories)
-        rows.append((f"{BENCH_PREFIX} {index}", "opportunity", True, stage, users[user_index].id,
-                     teams[user_index % len(teams)].id, company, revenue, probability, deadline,
-                     closed, category, now, now, 1))
-    insert_rows(cr, "crm_lead",
-                ["name", "type", "active", "stage_id", "user_id", "team_id", "company_id",
-                 "expected_revenue", "probability", "date_deadline", "date_closed",
-                 "crm_forecast_category", "create_date", "write_date", "priority"],
-                rows)
-    cr.execute("ANALYZE crm_lead")
-    cr.commit()
-    print(f"Inserted {scale} opportunities in {time.perf_counter() - started:.1f} s", flush=True)
-
-
-def run_orm(env):
-    env.invalidate_all()
-    rows = env["crm.forecast.report"]._read_group(
-        [], ["date:quarter", "user_id", "team_id"], [f"{name}:sum" for name in MEASURES]
+    session.call_kw(
+        "crm.lead",
+        "read_progress_bar",
+        [],
+        {
+            "domain": domain,
+            "group_by": "stage_id",
+            "progress_bar": {
+                "field": "activity_state",
+                "colors": {"planned": "success", "today": "warning", "overdue": "danger"},
+                "sum_field": "expected_revenue",
+            },
+            "context": context,
+        },
     )
-    return {
-        (start, user.id or None, team.id or None): values
-        for start, user, team, *values in rows
-    }
+    shown = total = 0
+    for group in groups["groups"]:
+        stage_id = group["stage_id"][0] if group["stage_id"] else False
+        result = session.call_kw(
+            "crm.lead",
+            "web_search_read",
+            [],
+            {
+                "domain": domain + [["stage_id", "=", stage_id]],
+                "specification": spec,
+                "limit": KANBAN_LIMIT,
+                "context": context,
+            },
+        )
+        shown += len(result["records"])
+        total += group["stage_id_count"]
+    return total, shown
 
 
-def run_sql(env):
-    env.cr.execute(HAND_WRITTEN_SQL, {
-        "currency": env.company.currency_id.id,
-        "company": env.company.root_id.id,
-    })
-    return {(start, user, team): values for start, user, team, *values in env.cr.fetchall()}
+def bench_first_load(ctx):
+    login = ctx.data["salesperson_login"]
+    results = []
+    with OdooServer(ctx, ctx.http_port) as server:
+        session = Session(server)
+        info = session.rpc(
+            "/web/session/authenticate",
+            {"db": ctx.database, "login": login, "password": BENCH_PASSWORD},
+        )
+        context = {**info["user_context"], "uid": info["uid"]}
+        # The first request of each kind warms the server's caches (views, assets).
+        first_load(session, context, "kanban")
+        first_load(session, context, "list")
+        for view_type in ("kanban", "list"):
+            offset = server.log_offset()
+            started = time.perf_counter()
+            total, shown = first_load(session, context, view_type)
+            elapsed = time.perf_counter() - started
+            time.sleep(0.2)
+            requests = server.request_queries(offset)
+            results.append(
+                Result(
+                    f"Pipeline first load, {view_type}, salesperson (HTTP)",
+                    elapsed,
+                    sum(queries for _path, queries in requests),
+                    None,
+                    "target 1 s",
+                    1.0,
+                    {"opportunities": total, "shown": shown, "requests": len(requests)},
+                )
+            )
+    return results
 
 
-def measure(function, env, runs):
-    times = []
-    result = None
-    for _run in range(runs):
-        started = time.perf_counter()
-        result = function(env)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
-
-
-def compare(orm_rows, sql_rows):
-    """Return the number of groups whose figures differ by more than 0.01."""
-    differences = 0
-    for key in orm_rows.keys() | sql_rows.keys():
-        left, right = orm_rows.get(key), sql_rows.get(key)
-        if left is None or right is None or any(
-            abs((a or 0) - (b or 0)) > 0.01 for a, b in zip(left, right, strict=True)
-        ):
-            differences += 1
-    return differences
-
-
-def main():
-    args = parse_args()
-    flags = odoo_flags()
-    import odoo
-    from odoo.tools import config
-
-    config.parse_config([*flags, "-d", args.database, "--max-cron-threads=0", "--no-http"])
-    ensure_database(args.database, flags)
-    registry = odoo.modules.registry.Registry(args.database)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        fill_database(env, args.scale, random.Random(args.seed))
-        manager = env["res.users"].search([("login", "=", "bench_sales_0")])
-        companies = manager.company_ids.ids
-        manager_env = env(user=manager.id, context={"allowed_company_ids": companies, "tz": "UTC"})
-        run_orm(manager_env)
-        run_sql(manager_env)
-        queries_before = cr.sql_log_count
-        run_orm(manager_env)
-        orm_queries = cr.sql_log_count - queries_before
-        orm_time, orm_rows = measure(run_orm, manager_env, args.runs)
-        sql_time, sql_rows = measure(run_sql, manager_env, args.runs)
-        cr.execute("SELECT COUNT(*) FROM crm_lead WHERE active AND type = 'opportunity'")
-        opportunities = cr.fetchone()[0]
-        print(f"Opportunities: {opportunities}, forecast groups (quarter × salesperson × team): "
-              f"{len(orm_rows)}")
-        print(f"Groups whose figures differ between ORM and SQL: {compare(orm_rows, sql_rows)}")
-        print(f"crm.forecast.report._read_group: {orm_time * 1000:.0f} ms (median of {args.runs}), "
-              f"{orm_queries} SQL queries")
-        print(f"hand-written SQL:                {sql_time * 1000:.0f} ms (median of {args.runs})")
-        print(f"ratio ORM / SQL: {orm_time / sql_time:.2f}")
-        cr.rollback()
-    return 0
-
+BENCHMARKS = {
+    "forecast": bench_forecast,
+    "first_load": bench_first_load,
+}
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from harness import main
+
+    sys.exit(main(["--only", ",".join(BENCHMARKS), *sys.argv[1:]]))

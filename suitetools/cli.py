@@ -6,8 +6,11 @@ import subprocess
 import sys
 
 from . import pg
+from .bench import add_arguments as add_bench_arguments
+from .bench import command_bench
 from .lint import run_lint
 from .odoo import REPO_ROOT, SUITE_MODULES, free_port, locate_odoo, odoo_command
+from .screenshots import run_screenshots
 from .testing import run_tests
 
 DEFAULT_DATA = os.path.join(os.path.dirname(REPO_ROOT), "shared", "data", "maven_crm")
@@ -140,6 +143,10 @@ def command_test(args):
     return run_tests(args)
 
 
+def command_screenshots(args):
+    return run_screenshots(args)
+
+
 def command_lint(args):
     passed, failed = run_lint()
     return 0 if failed == 0 else 1
@@ -211,6 +218,33 @@ def build_parser():
 
     lint = commands.add_parser("lint", help="run ruff, pylint-odoo and the XML and manifest check")
     lint.set_defaults(func=command_lint)
+
+    bench = commands.add_parser(
+        "bench", help="generate data at one or more scales and run every benchmark"
+    )
+    add_bench_arguments(bench)
+    bench.set_defaults(func=command_bench)
+
+    shots = commands.add_parser(
+        "screenshots",
+        help="run the screenshot tests on a fresh database and copy the PNGs to "
+        "<module>/static/description/",
+    )
+    shots.add_argument(
+        "--database",
+        "-d",
+        default="crm_suite_screenshots",
+        help="database, dropped and created again (default: crm_suite_screenshots)",
+    )
+    shots.add_argument(
+        "--modules",
+        default=",".join(SUITE_MODULES),
+        help="comma-separated suite modules (default: all five)",
+    )
+    shots.add_argument("--english-only", action="store_true", help="skip the German screenshots")
+    shots.add_argument("--http-port", type=int, help="HTTP port of the test server")
+    shots.add_argument("--keep", action="store_true", help="keep the database and the raw PNGs")
+    shots.set_defaults(func=command_screenshots)
 
     pg_parser = commands.add_parser("pg", help="start or stop the private PostgreSQL cluster")
     pg_parser.add_argument("action", choices=["start", "stop"])

@@ -1,6 +1,7 @@
 """The lint phase: ruff, pylint-odoo and a check of the modules' XML and manifests."""
 
 import ast
+import glob
 import os
 import subprocess
 import sys
@@ -25,6 +26,32 @@ def check_ruff():
 
 def check_pylint_odoo():
     return _run([sys.executable, "-m", "pylint", "--rcfile=.pylintrc", *SUITE_MODULES])
+
+
+def check_oca_hooks():
+    """Run OCA's pre-commit checks: modules (XML, manifests, CSV) and translations.
+
+    The .po formatting check (po-pretty-format) is off: Odoo's own
+    ``--i18n-export`` writes .pot files in another line wrapping, so the check
+    would fail after every export although the content is right.
+    """
+    modules_ok = _run([sys.executable, "-m", "oca_pre_commit_hooks", *SUITE_MODULES])
+    po_files = sorted(
+        path
+        for module in SUITE_MODULES
+        for pattern in ("*.po", "*.pot")
+        for path in glob.glob(os.path.join(module, "i18n", pattern), root_dir=REPO_ROOT)
+    )
+    po_ok = _run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from oca_pre_commit_hooks.cli_po import main; sys.exit(main())",
+            "--disable=po-pretty-format",
+            *po_files,
+        ]
+    )
+    return modules_ok and po_ok
 
 
 def xml_and_manifest_problems():
@@ -69,6 +96,7 @@ def check_xml_and_manifests():
 CHECKS = [
     ("ruff", check_ruff),
     ("pylint-odoo", check_pylint_odoo),
+    ("oca-pre-commit-hooks", check_oca_hooks),
     ("xml-and-manifests", check_xml_and_manifests),
 ]
 
