@@ -20,11 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from suitetools import reliability
-from suitetools.odoo import REPO_ROOT
+from suitetools.odoo import REPO_ROOT, free_port
 
 pytestmark = pytest.mark.xdist_group("reliability")
 
-PORT = 18850
+# CRM_SUITE_RELIABILITY_HTTP_PORT picks the server's port, for machines where
+# each developer has a range of ports; any free port otherwise.
+PORT = int(os.environ.get("CRM_SUITE_RELIABILITY_HTTP_PORT") or free_port())
 # A script element or an event handler inside a tag; escaped text does not match.
 LIVE_MARKUP = r"<script|<[^>]*\son[a-z]+\s*="
 FORM_EXAMPLES = 30
@@ -156,35 +158,35 @@ def test_reliability_portal_ticket_form_fuzz(odoo_runtime, reliability_database,
         team_id=st.sampled_from(["", team, "abc", "-1", "999999", "1e3", " 1", "0x1"]),
     )
     def submit(name, description, team_id):
-        _status, page, _url = browser.request("/my/tickets/new")
+        _status, page, _url = browser.request("/my/support-tickets/new")
         sent = {
             "name": name,
             "description": description,
             "team_id": team_id,
             "csrf_token": browser.csrf(page),
         }
-        status, page, url = browser.request("/my/tickets/new", sent)
+        status, page, url = browser.request("/my/support-tickets/new", sent)
         tried.append((sent, status, url))
         assert_clean_answer(
             status,
             page,
             {k: v[:60] for k, v in sent.items()},
             url,
-            ("/my/ticket/", "/my/tickets/new"),
+            ("/my/support-ticket/", "/my/support-tickets/new"),
         )
 
     submit()
     # The fixed hostile subject was taken, and shows escaped on the ticket page.
     status, page, url = browser.request(
-        "/my/tickets/new",
+        "/my/support-tickets/new",
         {
             "name": SCRIPT,
             "description": SCRIPT,
             "team_id": team,
-            "csrf_token": browser.csrf(browser.request("/my/tickets/new")[1]),
+            "csrf_token": browser.csrf(browser.request("/my/support-tickets/new")[1]),
         },
     )
-    assert "/my/ticket/" in url, (status, url)
+    assert "/my/support-ticket/" in url, (status, url)
     assert_clean_answer(status, page, SCRIPT)
     assert "&lt;script&gt;" in page
     live = odoo_runtime.query(
@@ -213,22 +215,22 @@ def test_reliability_knowledge_base_search_fuzz(portal_server):
     )
     def search(search):
         query = urllib.parse.urlencode({"search": search})
-        status, page, url = browser.request("/helpdesk/answers?" + query)
-        assert_clean_answer(status, page, search[:60], url, ("/helpdesk/answers",))
+        status, page, url = browser.request("/support/answers?" + query)
+        assert_clean_answer(status, page, search[:60], url, ("/support/answers",))
 
     search()
 
 
 def test_reliability_portal_form_unicode_digit_choice(portal_server):
     browser = logged_in(PORT)
-    _status, page, _url = browser.request("/my/tickets/new")
+    _status, page, _url = browser.request("/my/support-tickets/new")
     sent = {"name": "Printer", "description": "", "team_id": "²", "csrf_token": browser.csrf(page)}
-    status, page, url = browser.request("/my/tickets/new", sent)
-    assert_clean_answer(status, page, sent, url, ("/my/tickets/new",))
+    status, page, url = browser.request("/my/support-tickets/new", sent)
+    assert_clean_answer(status, page, sent, url, ("/my/support-tickets/new",))
     assert "This choice is not available" in page
 
 
 def test_reliability_portal_nul_character_search(portal_server):
     browser = Browser(PORT)
-    status, page, url = browser.request("/helpdesk/answers?search=%00")
-    assert_clean_answer(status, page, "\\x00", url, ("/helpdesk/answers",))
+    status, page, url = browser.request("/support/answers?search=%00")
+    assert_clean_answer(status, page, "\\x00", url, ("/support/answers",))

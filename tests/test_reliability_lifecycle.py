@@ -114,12 +114,5 @@ def test_reliability_upgrade_uninstall_reinstall(odoo_runtime, lifecycle_databas
     assert reinstalled["partners"] >= installed["partners"]
     assert reinstalled["tickets"] == 0
 
-    # NOTE: uninstalling crm_helpdesk logs "bad query" ERROR lines: Odoo deletes
-    # the stages before it drops the ticket table, and crm.helpdesk.ticket.stage_id
-    # is ondelete="restrict", so those deletions fail until the table is gone.
-    errors = [
-        line
-        for line in output.splitlines()
-        if " ERROR " in line and "odoo.sql_db: bad query" not in line
-    ]
+    errors = [line for line in output.splitlines() if " ERROR " in line]
     assert not errors, "\n".join(errors[:20])

@@ -1,11 +1,12 @@
 import json
 import logging
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from markupsafe import escape
 
-from odoo import http
+from odoo import fields, http, tools
 from odoo.exceptions import UserError
 from odoo.http import Response, request
 
@@ -24,12 +25,23 @@ CONTACT_COOKIE = "crm_campaign_contact"
 # Lifetime of both cookies: one year, in seconds.
 COOKIE_MAX_AGE = 365 * 24 * 3600
 VISITOR_PATTERN = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+# A page address as a browser reports it: an http(s) URL or a path, with no
+# space, control character, quote or angle bracket (browsers percent-encode
+# them). A value that could carry markup or a javascript: link is rejected.
+URL_PATTERN = re.compile(r"(?:https?://|/)[^\x00-\x20\x7f<>\"'`\\]*")
 # A mailing link whose path ends like this is counted as a document download.
 DOCUMENT_EXTENSIONS = (
     ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods",
     ".csv", ".zip",
 )
 MAX_FIELD_LENGTH = 256
+# Rate limit of the subscription form, counted on the requests stored in the
+# last SUBSCRIBE_WINDOW. A person subscribes once or twice. A script that floods
+# an address with confirmation mails, or a network with subscriptions, goes past
+# these counts.
+SUBSCRIBE_WINDOW = timedelta(hours=1)
+SUBSCRIBE_LIMIT_PER_ADDRESS = 3
+SUBSCRIBE_LIMIT_PER_IP = 10
 
 
 def _is_storable_text(value):
@@ -91,11 +103,11 @@ class CrmCampaignController(http.Controller):
             return _bad_request("Unknown event type.")
         if not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
             return _bad_request("Invalid url.")
-        if not isinstance(visitor, str) or (visitor and not VISITOR_PATTERN.match(visitor)):
+        if not isinstance(visitor, str) or (visitor and not VISITOR_PATTERN.fullmatch(visitor)):
             return _bad_request("Invalid visitor id.")
         if not isinstance(token, str) or len(token) > MAX_FIELD_LENGTH:
             return _bad_request("Invalid token.")
-        if not _is_storable_text(url):
+        if not _is_storable_text(url) or (url and not URL_PATTERN.fullmatch(url)):
             return _bad_request("Invalid url.")
         partner = request.env["res.partner"]._crm_partner_from_tracking_token(token)
         if token and not partner:
@@ -128,23 +140,60 @@ class CrmCampaignController(http.Controller):
         # str.isdigit() also accepts digits such as "²" that int() refuses.
         if not (str(list_id).isascii() and str(list_id).isdigit()):
             return _bad_request("Invalid mailing list.")
+        # sudo: public visitors cannot read mailing lists; only a public list is taken.
         mailing_list = request.env["mailing.list"].sudo().browse(int(list_id)).exists()
         if not mailing_list or not mailing_list.is_public:
             return _bad_request("Invalid mailing list.")
+        ip_address = request.httprequest.remote_addr
+        if self._subscribe_rate_exceeded(email, ip_address):
+            _logger.warning(
+                "Subscription form: rate limit reached for IP %s, request rejected", ip_address
+            )
+            return _plain_page(
+                request.env._("Too many requests"),
+                request.env._(
+                    "We received too many subscription requests from your network or "
+                    "for this email address. Please try again in an hour."
+                ),
+                429,
+            )
         visitor = request.httprequest.cookies.get(VISITOR_COOKIE) or ""
         try:
             request.env["crm.consent"]._request_subscription(
                 email,
                 mailing_list,
                 name=name,
-                ip_address=request.httprequest.remote_addr,
-                visitor_uuid=visitor if VISITOR_PATTERN.match(visitor) else None,
+                ip_address=ip_address,
+                visitor_uuid=visitor if VISITOR_PATTERN.fullmatch(visitor) else None,
             )
         except UserError as error:
             return _plain_page(request.env._("Subscription failed"), str(error), 400)
         return _plain_page(
             request.env._("Almost done"),
             request.env._("Please check your inbox and confirm your subscription."),
+        )
+
+    @staticmethod
+    def _subscribe_rate_exceeded(email, ip_address):
+        """Tell whether a new subscription request from ``ip_address`` for
+        ``email`` goes past the limits of the last SUBSCRIBE_WINDOW."""
+        since = fields.Datetime.now() - SUBSCRIBE_WINDOW
+        # sudo: public visitors cannot read consent records; only counts are used.
+        Consent = request.env["crm.consent"].sudo()
+        domain = [
+            ("action", "=", "requested"),
+            ("channel", "=", "web_form"),
+            ("date", ">=", since),
+        ]
+        if ip_address and (
+            Consent.search_count(domain + [("ip_address", "=", ip_address)])
+            >= SUBSCRIBE_LIMIT_PER_IP
+        ):
+            return True
+        normalized = tools.email_normalize(email or "")
+        return bool(normalized) and (
+            Consent.search_count(domain + [("email", "=", normalized)])
+            >= SUBSCRIBE_LIMIT_PER_ADDRESS
         )
 
     @http.route(
@@ -179,6 +228,23 @@ class CrmCampaignController(http.Controller):
 class CrmCampaignMassMailController(MassMailController):
 
     @http.route()
+    def mailing_unsubscribe(self, mailing_id, document_id=None, email=None, hash_token=None):
+        """Record the opt-out of an unsubscribe link as made through a mail link.
+
+        crm_campaign's consent log takes the channel of a change from the
+        user, and a visitor logged in to the portal is not the public user.
+        """
+        request.update_context(crm_campaign_consent_channel="email_link")
+        return super().mailing_unsubscribe(
+            mailing_id, document_id=document_id, email=email, hash_token=hash_token
+        )
+
+    @http.route()
+    def mailing_update_list_subscription(self, *args, **kwargs):
+        request.update_context(crm_campaign_consent_channel="email_link")
+        return super().mailing_update_list_subscription(*args, **kwargs)
+
+    @http.route()
     def full_url_redirect(self, code, mailing_trace_id, **post):
         """Identify the browser of a contact who clicks a link in a mailing, and
         count a click on a document link as a download.
@@ -205,6 +271,6 @@ class CrmCampaignMassMailController(MassMailController):
                 samesite="Lax",
             )
             visitor = request.httprequest.cookies.get(VISITOR_COOKIE) or ""
-            if VISITOR_PATTERN.match(visitor):
+            if VISITOR_PATTERN.fullmatch(visitor):
                 request.env["crm.tracking.event"]._identify_visitor(visitor, partner)
         return response

@@ -56,7 +56,8 @@ class CrmConsent(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Changed by", default=lambda self: self.env.user, readonly=True
     )
-    ip_address = fields.Char(string="IP address", readonly=True)
+    # Indexed for the rate limit of the public subscription form.
+    ip_address = fields.Char(string="IP address", readonly=True, index="btree_not_null")
     note = fields.Char(readonly=True)
     company_id = fields.Many2one(
         "res.company", related="partner_id.company_id", store=True, index=True

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -171,6 +172,11 @@ class CrmNurtureParticipant(models.Model):
         try:
             with self.env.cr.savepoint():
                 step_results = self._run_step(step)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            # Another worker changed the same rows (the step's mailing, a
+            # contact): roll the batch back so that the next run retries it
+            # instead of parking these participants for an hour.
+            raise
         except Exception as error:  # any failure of one record must not stop the batch
             if len(self) == 1:
                 self._record_failure(step, error)

@@ -177,7 +177,8 @@ class CrmNurtureStep(models.Model):
         if self.mailing_id:
             return self.mailing_id
         # Lock the step so that two workers reaching it together create one
-        # mailing: the second waits here and then reads the first one's mailing.
+        # mailing: the second waits here, then gets a serialization failure
+        # and retries its batch, which finds the first one's mailing.
         self.flush_recordset(["mailing_id"])
         self.env.cr.execute(
             "SELECT mailing_id FROM crm_nurture_step WHERE id = %s FOR UPDATE",

@@ -1,3 +1,5 @@
+import re
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
@@ -192,9 +194,18 @@ class CrmSegment(models.Model):
                     self.target_model
                 ),
                 "default_crm_segment_id": self.id,
-                "default_subject": self.name,
+                "default_subject": self._get_literal_subject(),
             },
         }
+
+    def _get_literal_subject(self):
+        """Return the segment name as a mailing subject that shows it as typed.
+
+        A mailing subject is an inline template, in which ``{{ ... }}`` runs
+        as code for each recipient. Inline templates have no escape for the
+        braces, so a space is put between two braces of the name.
+        """
+        return re.sub(r"([{}])(?=[{}])", r"\1 ", self.name or "")
 
     # ------------------------------------------------------------
     # Membership field on the target models
@@ -204,7 +215,11 @@ class CrmSegment(models.Model):
     def _assign_segment_membership(self, records, field_name):
         """Set ``field_name`` of ``records`` to the segments they belong to,
         with one query per segment of their model."""
-        segments = self.sudo().search([("target_model", "=", records._name)])
+        # Segments of other companies stay out: the reader could not open them.
+        segments = self.sudo().search([
+            ("target_model", "=", records._name),
+            ("company_id", "in", self.env.companies.ids + [False]),
+        ])
         members_by_segment = {}
         for segment in segments:
             try:

@@ -62,7 +62,8 @@ class CrmTrackingEvent(models.Model):
     def _forward_to_scoring(self):
         if "crm.score.event" not in self.env:
             return
-        score_events = self.env["crm.score.event"].sudo()
+        # _record_event stores the event with superuser rights itself.
+        score_events = self.env["crm.score.event"]
         for event in self:
             score_events._record_event(
                 event.event_type,

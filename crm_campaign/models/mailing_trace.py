@@ -28,9 +28,11 @@ class MailingTrace(models.Model):
         """Forward mail behaviour to CRM Core's lead scoring, when installed."""
         if "crm.score.event" not in self.env or not self:
             return
-        score_events = self.env["crm.score.event"].sudo()
-        partners = self.env["res.partner"].sudo()
-        leads = self.env["crm.lead"].sudo()
+        # _record_event stores the event with superuser rights itself, and
+        # exists() reads no field, so no sudo() is needed here.
+        score_events = self.env["crm.score.event"]
+        partners = self.env["res.partner"]
+        leads = self.env["crm.lead"]
         for trace in self:
             partner = lead = None
             if trace.model == "res.partner":

@@ -8,3 +8,7 @@ from . import test_nurture_concurrency
 from . import test_tracking
 from . import test_tour
 from . import test_security
+from . import test_http_routes
+from . import test_injection
+from . import test_access_matrix
+from . import test_screenshots

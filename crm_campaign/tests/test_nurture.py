@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from freezegun import freeze_time
+from psycopg2.errors import SerializationFailure
 
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
@@ -334,3 +335,27 @@ class TestNurtureExactlyOnce(NurtureCommon):
             stale_copy._advance()
         self.assertEqual(len(self._traces(self.send_welcome)), 2)
         self.assertEqual(self.send_welcome.log_count, 2)
+
+    def test_conflict_with_other_worker_is_retried(self):
+        """A serialization failure (another worker changed the same rows) rolls
+        the batch back for the next run instead of parking the participants."""
+        self.sequence.action_start()
+        participants = self._enrol(self.anna, self.dora)
+        self.env.flush_all()
+        self.env.cr.execute("""
+            CREATE FUNCTION crm_test_conflict() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION 'test: concurrent update'
+                    USING ERRCODE = 'serialization_failure';
+            END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER crm_test_conflict BEFORE INSERT ON crm_nurture_log
+                FOR EACH ROW EXECUTE FUNCTION crm_test_conflict();
+        """)
+        with freeze_time(self.NOW), mute_logger("odoo.sql_db"):
+            with self.assertRaises(SerializationFailure):
+                with self.env.cr.savepoint():
+                    self._run_cron()
+        self.env.invalidate_all()
+        self.assertEqual(participants.mapped("last_error"), [False, False])
+        self.assertEqual(participants.mapped("next_run_at"), [self.NOW] * 2)
+        self.assertEqual(participants.mapped("current_step_id"), self.send_welcome)

@@ -1,6 +1,7 @@
 import json
+from datetime import timedelta
 
-from odoo import http
+from odoo import fields, http
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -211,6 +212,45 @@ class TestTrackingEndpoint(HttpCase, CrmCampaignCommon):
             "csrf_token": http.Request.csrf_token(self),
         })
         self.assertEqual(response.status_code, 400)
+
+    @mute_logger("odoo.addons.crm_campaign.controllers.main")
+    def test_subscribe_rate_limit(self):
+        """A fourth request for one address within the hour, or an eleventh
+        from one IP address, gets a 429 page and no consent or mail."""
+        self.authenticate(None, None)
+
+        def subscribe(email):
+            return self.url_open("/crm_campaign/subscribe", data={
+                "email": email,
+                "list_id": self.newsletter.id,
+                "csrf_token": http.Request.csrf_token(self),
+            })
+
+        Consent = self.env["crm.consent"]
+        for _attempt in range(3):
+            self.assertEqual(subscribe("flood@example.com").status_code, 200)
+        mails_before = self.env["mail.mail"].search_count([("email_to", "=", "flood@example.com")])
+        refused = subscribe("flood@example.com")
+        self.assertEqual(refused.status_code, 429)
+        self.assertIn("Too many requests", refused.text)
+        self.assertNotIn("Traceback", refused.text)
+        self.assertEqual(Consent.search_count([("email", "=", "flood@example.com")]), 3)
+        self.assertEqual(
+            self.env["mail.mail"].search_count([("email_to", "=", "flood@example.com")]),
+            mails_before,
+        )
+
+        for number in range(7):
+            self.assertEqual(subscribe(f"visitor{number}@example.com").status_code, 200)
+        refused = subscribe("visitor99@example.com")
+        self.assertEqual(refused.status_code, 429)
+        self.assertFalse(Consent.search([("email", "=", "visitor99@example.com")]))
+
+        # Requests older than an hour no longer count.
+        Consent.search([("ip_address", "=", "127.0.0.1")]).write(
+            {"date": fields.Datetime.now() - timedelta(hours=2)}
+        )
+        self.assertEqual(subscribe("visitor99@example.com").status_code, 200)
 
     @mute_logger("odoo.http")
     def test_subscribe_needs_csrf_token(self):

@@ -10,6 +10,16 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 _logger = logging.getLogger(__name__)
 
+# Portal URLs of crm_helpdesk. OCA helpdesk_mgmt and Odoo Enterprise Helpdesk
+# both serve /my/tickets and /my/ticket/<id>, so ours carry "support" to let
+# either run in the same database.
+TICKETS_URL = "/my/support-tickets"
+TICKET_URL = "/my/support-ticket"
+NEW_TICKET_URL = "/my/support-tickets/new"
+ANSWERS_URL = "/support/answers"
+# Session key of the ticket list that the ticket page's previous/next buttons follow.
+TICKETS_HISTORY = "crm_helpdesk_support_tickets_history"
+
 TICKETS_PER_PAGE = 20
 # Upper bounds of what a customer may type in the portal form.
 MAX_SUBJECT_LENGTH = 200
@@ -25,7 +35,29 @@ def _without_nul(values):
     }
 
 
-class HelpdeskCustomerPortal(CustomerPortal):
+def _crm_helpdesk_portal_companies():
+    """Return the companies whose teams, categories and answers the visitor may see.
+
+    A portal user sees the company of their customer, or the user's own
+    companies when the customer is shared between companies. An employee sees
+    the companies of the request (``env.companies``: the web client's
+    selection, else all of the user's companies). A public visitor sees the
+    website's company (with the website module), otherwise the company of the
+    request.
+    """
+    env = request.env
+    user = env.user
+    if user._is_public():
+        website = getattr(request, "website", None)
+        return website.company_id if website else env.company
+    if not user.share:
+        return env.companies
+    # sudo: a contact may not read its parent company's record; only its company is used.
+    customer_company = user.partner_id.commercial_partner_id.sudo().company_id
+    return customer_company or user.company_ids
+
+
+class CrmHelpdeskCustomerPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "crm_helpdesk_ticket_count" in counters:
@@ -35,14 +67,14 @@ class HelpdeskCustomerPortal(CustomerPortal):
             )
         return values
 
-    def _ticket_searchbar_filters(self):
+    def _crm_helpdesk_searchbar_filters(self):
         return {
             "open": {"label": request.env._("Open"), "domain": [("is_closed", "=", False)]},
             "closed": {"label": request.env._("Closed"), "domain": [("is_closed", "=", True)]},
             "all": {"label": request.env._("All"), "domain": []},
         }
 
-    def _ticket_searchbar_sortings(self):
+    def _crm_helpdesk_searchbar_sortings(self):
         return {
             "date": {"label": request.env._("Newest"), "order": "date_open desc, id desc"},
             "number": {"label": request.env._("Reference"), "order": "number desc"},
@@ -50,13 +82,15 @@ class HelpdeskCustomerPortal(CustomerPortal):
         }
 
     @http.route(
-        ["/my/tickets", "/my/tickets/page/<int:page>"], type="http", auth="user", website=True
+        [TICKETS_URL, f"{TICKETS_URL}/page/<int:page>"], type="http", auth="user", website=True
     )
-    def portal_my_tickets(self, page=1, sortby="date", filterby="open", search=None, **kw):
+    def portal_my_support_tickets(
+        self, page=1, sortby="date", filterby="open", search=None, **kw
+    ):
         Ticket = request.env["crm.helpdesk.ticket"]
         search = (search or "").replace("\x00", "")
-        filters = self._ticket_searchbar_filters()
-        sortings = self._ticket_searchbar_sortings()
+        filters = self._crm_helpdesk_searchbar_filters()
+        sortings = self._crm_helpdesk_searchbar_sortings()
         filterby = filterby if filterby in filters else "open"
         sortby = sortby if sortby in sortings else "date"
         domain = list(filters[filterby]["domain"])
@@ -64,7 +98,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
             domain += ["|", ("number", "ilike", search), ("name", "ilike", search)]
         count = Ticket.search_count(domain)
         pager = portal_pager(
-            url="/my/tickets",
+            url=TICKETS_URL,
             url_args={"sortby": sortby, "filterby": filterby, "search": search or ""},
             total=count,
             page=page,
@@ -73,14 +107,16 @@ class HelpdeskCustomerPortal(CustomerPortal):
         tickets = Ticket.search(
             domain, order=sortings[sortby]["order"], limit=TICKETS_PER_PAGE, offset=pager["offset"]
         )
-        request.session["my_tickets_history"] = tickets.ids[:100]
+        request.session[TICKETS_HISTORY] = tickets.ids[:100]
         values = self._prepare_portal_layout_values()
         values.update(
             {
+                # The tickets were searched with the visitor's record rules;
+                # sudo only reads their stage and contact names.
                 "tickets": tickets.sudo(),
                 "page_name": "crm_helpdesk_ticket",
                 "pager": pager,
-                "default_url": "/my/tickets",
+                "default_url": TICKETS_URL,
                 "searchbar_sortings": sortings,
                 "searchbar_filters": filters,
                 "sortby": sortby,
@@ -88,10 +124,10 @@ class HelpdeskCustomerPortal(CustomerPortal):
                 "search": search or "",
             }
         )
-        return request.render("crm_helpdesk.portal_my_tickets", values)
+        return request.render("crm_helpdesk.portal_my_support_tickets", values)
 
-    @http.route(["/my/ticket/<int:ticket_id>"], type="http", auth="public", website=True)
-    def portal_my_ticket(self, ticket_id, access_token=None, **kw):
+    @http.route([f"{TICKET_URL}/<int:ticket_id>"], type="http", auth="public", website=True)
+    def portal_my_support_ticket(self, ticket_id, access_token=None, **kw):
         try:
             ticket_sudo = self._document_check_access(
                 "crm.helpdesk.ticket", ticket_id, access_token
@@ -112,16 +148,16 @@ class HelpdeskCustomerPortal(CustomerPortal):
                 "ticket": ticket_sudo,
                 "page_name": "crm_helpdesk_ticket",
                 "attachments": attachments,
-                "linked_documents": self._ticket_linked_documents(ticket_sudo),
+                "linked_documents": self._crm_helpdesk_linked_documents(ticket_sudo),
                 "rating_token": ticket_sudo._portal_rating_token(),
             }
         )
         values = self._get_page_view_values(
-            ticket_sudo, access_token, values, "my_tickets_history", False, **kw
+            ticket_sudo, access_token, values, TICKETS_HISTORY, False, **kw
         )
-        return request.render("crm_helpdesk.portal_my_ticket", values)
+        return request.render("crm_helpdesk.portal_my_support_ticket", values)
 
-    def _ticket_linked_documents(self, ticket_sudo):
+    def _crm_helpdesk_linked_documents(self, ticket_sudo):
         """Return (label, url) of the linked documents the visitor may open.
 
         A document is listed only when the visitor can read it without sudo, so
@@ -143,47 +179,68 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # New ticket form
     # ------------------------------------------------------------
 
-    def _ticket_form_values(self, **kw):
+    def _crm_helpdesk_answer_domain(self, search=None):
+        """Return the domain of the published answers the visitor may read."""
+        companies = _crm_helpdesk_portal_companies()
+        return request.env["crm.helpdesk.answer"]._get_portal_search_domain(search) + [
+            ("company_id", "in", [*companies.ids, False])
+        ]
+
+    def _crm_helpdesk_form_values(self, **kw):
         env = request.env
-        teams = env["crm.helpdesk.team"].sudo().search([("portal_published", "=", True)])
-        categories = env["crm.helpdesk.category"].sudo().search([("portal_published", "=", True)])
+        companies = _crm_helpdesk_portal_companies()
+        # sudo: portal users have no read access to teams and categories; the
+        # domains keep to what the customer's companies offer on the portal.
+        teams = (
+            env["crm.helpdesk.team"]
+            .sudo()
+            .search([("portal_published", "=", True), ("company_id", "in", companies.ids)])
+        )
+        categories = (
+            env["crm.helpdesk.category"]
+            .sudo()
+            .search(
+                [
+                    ("portal_published", "=", True),
+                    ("company_id", "in", [*companies.ids, False]),
+                ]
+            )
+        )
+        answers = env["crm.helpdesk.answer"]
+        if kw.get("name"):
+            answers = answers.sudo().search(self._crm_helpdesk_answer_domain(kw["name"]), limit=5)
         values = self._prepare_portal_layout_values()
         values.update(
             {
                 "page_name": "crm_helpdesk_ticket_new",
                 "teams": teams,
                 "categories": categories,
-                "answers": env["crm.helpdesk.answer"]
-                .sudo()
-                .search(
-                    env["crm.helpdesk.answer"]._get_portal_search_domain(kw.get("name")),
-                    limit=5,
-                )
-                if kw.get("name")
-                else env["crm.helpdesk.answer"],
+                "answers": answers,
                 "form": kw,
                 "error": {},
             }
         )
         return values
 
-    @http.route(["/my/tickets/new"], type="http", auth="user", website=True, methods=["GET"])
-    def portal_ticket_new(self, **kw):
+    @http.route([NEW_TICKET_URL], type="http", auth="user", website=True, methods=["GET"])
+    def portal_support_ticket_new(self, **kw):
         kw = _without_nul(kw)
-        return request.render("crm_helpdesk.portal_ticket_new", self._ticket_form_values(**kw))
+        return request.render(
+            "crm_helpdesk.portal_support_ticket_new", self._crm_helpdesk_form_values(**kw)
+        )
 
-    @http.route(["/my/tickets/new"], type="http", auth="user", website=True, methods=["POST"])
-    def portal_ticket_submit(self, **kw):
+    @http.route([NEW_TICKET_URL], type="http", auth="user", website=True, methods=["POST"])
+    def portal_support_ticket_submit(self, **kw):
         kw = _without_nul(kw)
-        values = self._ticket_form_values(**kw)
-        error = self._ticket_form_validate(values, kw)
+        values = self._crm_helpdesk_form_values(**kw)
+        error = self._crm_helpdesk_form_validate(values, kw)
         if error:
             values["error"] = error
-            return request.render("crm_helpdesk.portal_ticket_new", values)
-        ticket = self._ticket_form_create(values, kw)
+            return request.render("crm_helpdesk.portal_support_ticket_new", values)
+        ticket = self._crm_helpdesk_form_create(values, kw)
         return request.redirect(ticket.access_url)
 
-    def _ticket_form_validate(self, values, kw):
+    def _crm_helpdesk_form_validate(self, values, kw):
         env = request.env
         error = {}
         subject = (kw.get("name") or "").strip()
@@ -206,19 +263,26 @@ class HelpdeskCustomerPortal(CustomerPortal):
                 error[key] = env._("This choice is not available; pick one from the list.")
         return error
 
-    def _ticket_form_create(self, values, kw):
+    def _crm_helpdesk_form_create(self, values, kw):
+        """Create the ticket of a validated form as the visitor's contact.
+
+        The team and category ids were checked against ``values``, which hold
+        only what the customer's companies offer on the portal.
+        """
         env = request.env
         partner = env.user.partner_id
-        category = (
-            env["crm.helpdesk.category"].sudo().browse(int(kw["category_id"]))
-            if kw.get("category_id")
-            else env["crm.helpdesk.category"]
-        )
-        team = (
-            env["crm.helpdesk.team"].sudo().browse(int(kw["team_id"]))
-            if kw.get("team_id")
-            else category.team_id or values["teams"][:1]
-        )
+        teams = values["teams"]
+        category = values["categories"].browse(int(kw["category_id"])) if kw.get(
+            "category_id"
+        ) else env["crm.helpdesk.category"]
+        if kw.get("team_id"):
+            team = teams.browse(int(kw["team_id"]))
+        elif category.team_id.company_id in teams.company_id:
+            team = category.team_id
+        else:
+            team = teams[:1]
+        # sudo: portal users may not create tickets through the ORM; the values
+        # come from the validated form and the visitor's own contact.
         ticket = (
             env["crm.helpdesk.ticket"]
             .sudo()
@@ -230,7 +294,9 @@ class HelpdeskCustomerPortal(CustomerPortal):
                     "partner_id": partner.id,
                     "team_id": team.id,
                     "category_id": category.id,
-                    "company_id": team.company_id.id or partner.company_id.id or env.company.id,
+                    "company_id": team.company_id.id
+                    or _crm_helpdesk_portal_companies()[:1].id
+                    or env.company.id,
                     "channel": "portal",
                 }
             )
@@ -247,21 +313,30 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # Knowledge base
     # ------------------------------------------------------------
 
-    @http.route(["/helpdesk/answers"], type="http", auth="public", website=True)
-    def portal_answers(self, search=None, **kw):
-        Answer = request.env["crm.helpdesk.answer"]
-        answers = Answer.sudo().search(Answer._get_portal_search_domain(search), limit=50)
+    @http.route([ANSWERS_URL], type="http", auth="public", website=True)
+    def portal_support_answers(self, search=None, **kw):
+        # sudo: the domain keeps to published answers of the visitor's companies.
+        answers = (
+            request.env["crm.helpdesk.answer"]
+            .sudo()
+            .search(self._crm_helpdesk_answer_domain(search), limit=50)
+        )
         values = self._prepare_portal_layout_values()
         values.update(
             {"answers": answers, "search": search or "", "page_name": "crm_helpdesk_answers"}
         )
-        return request.render("crm_helpdesk.portal_answers", values)
+        return request.render("crm_helpdesk.portal_support_answers", values)
 
-    @http.route(["/helpdesk/answers/<int:answer_id>"], type="http", auth="public", website=True)
-    def portal_answer(self, answer_id, **kw):
-        answer = request.env["crm.helpdesk.answer"].sudo().browse(answer_id).exists()
-        if not answer or not answer.is_published:
-            return request.redirect("/helpdesk/answers")
+    @http.route([f"{ANSWERS_URL}/<int:answer_id>"], type="http", auth="public", website=True)
+    def portal_support_answer(self, answer_id, **kw):
+        # sudo: the answer is shown only when the published-answer domain matches it.
+        answer = (
+            request.env["crm.helpdesk.answer"]
+            .sudo()
+            .search([("id", "=", answer_id), *self._crm_helpdesk_answer_domain()], limit=1)
+        )
+        if not answer:
+            return request.redirect(ANSWERS_URL)
         values = self._prepare_portal_layout_values()
         values.update({"answer": answer, "page_name": "crm_helpdesk_answers"})
-        return request.render("crm_helpdesk.portal_answer", values)
+        return request.render("crm_helpdesk.portal_support_answer", values)

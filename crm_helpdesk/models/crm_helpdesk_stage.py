@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class CrmHelpdeskStage(models.Model):
@@ -32,3 +33,20 @@ class CrmHelpdeskStage(models.Model):
         domain=[("model", "=", "crm.helpdesk.ticket")],
         help="Email sent to the customer when a ticket enters this stage.",
     )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used_by_tickets(self):
+        groups = (
+            self.env["crm.helpdesk.ticket"]
+            .with_context(active_test=False)
+            .sudo()
+            ._read_group([("stage_id", "in", self.ids)], ["stage_id"], ["__count"])
+        )
+        if groups:
+            raise UserError(
+                self.env._(
+                    "Stages still used by tickets cannot be deleted: %(stages)s. "
+                    "Move those tickets to another stage, or archive the stage.",
+                    stages=", ".join(f"{stage.name} ({count})" for stage, count in groups),
+                )
+            )

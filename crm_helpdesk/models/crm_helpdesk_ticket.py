@@ -108,7 +108,9 @@ class CrmHelpdeskTicket(models.Model):
         store=True,
         readonly=False,
         precompute=True,
-        ondelete="restrict",
+        # "set null" lets an uninstall delete the stages before the ticket
+        # table. Outside an uninstall, crm.helpdesk.stage rejects deleting a stage in use.
+        ondelete="set null",
     )
     is_closed = fields.Boolean(related="stage_id.is_closed", store=True, index=True)
     is_waiting = fields.Boolean(related="stage_id.is_waiting", store=True)
@@ -260,7 +262,7 @@ class CrmHelpdeskTicket(models.Model):
     def _compute_access_url(self):
         # Every ticket gets its own portal URL, so the mixin's default is not needed.
         for ticket in self:
-            ticket.access_url = f"/my/ticket/{ticket.id}"
+            ticket.access_url = f"/my/support-ticket/{ticket.id}"
 
     @api.depends("number", "name")
     def _compute_display_name(self):
@@ -476,12 +478,21 @@ class CrmHelpdeskTicket(models.Model):
                     ticket=target.display_name,
                 )
             )
-        customers = (sources | target).commercial_partner_id
-        if len(customers) > 1:
+        tickets = sources | target
+        customers = tickets.commercial_partner_id
+        # A ticket without a customer counts as another customer, because merging
+        # it would show its conversation to the other ticket's customer.
+        without_customer = tickets.filtered(lambda ticket: not ticket.commercial_partner_id)
+        if len(customers) > 1 or (customers and without_customer):
+            no_customer = self.env._("no customer")
             raise UserError(
                 self.env._(
-                    "Tickets of different customers cannot be merged: %(customers)s.",
-                    customers=", ".join(customers.mapped("display_name")),
+                    "Tickets of different customers cannot be merged: %(tickets)s.",
+                    tickets=", ".join(
+                        f"{ticket.display_name} "
+                        f"({ticket.commercial_partner_id.display_name or no_customer})"
+                        for ticket in tickets
+                    ),
                 )
             )
         closing = self.env["crm.helpdesk.stage"].search([("is_closed", "=", True)], limit=1)

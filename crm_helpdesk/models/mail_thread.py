@@ -1,3 +1,4 @@
+import codecs
 import logging
 
 from odoo import api, models
@@ -9,10 +10,50 @@ TICKET_MODEL = "crm.helpdesk.ticket"
 # Precedence values set by mailing lists and autoresponders (RFC 3834 and
 # common practice); "Auto-Submitted: no" is the only value of a human mail.
 AUTOMATIC_PRECEDENCES = {"bulk", "auto_reply", "junk", "list"}
+# Charset of a text part whose declared charset Python does not know, when its
+# bytes are not valid UTF-8: windows-1252 maps nearly every byte, so the text
+# stays readable for Western European senders.
+FALLBACK_CHARSET = "windows-1252"
+
+
+def _is_known_charset(charset):
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return False
+    return True
 
 
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
+
+    @api.model
+    def message_parse(self, message, save_original=False):
+        """Decode text parts in an unknown charset instead of failing.
+
+        Odoo 18 decodes text parts with the charset they declare and raises
+        LookupError for a name Python does not know, so the mail is never
+        processed and its sender never hears back. Such parts are relabelled
+        UTF-8 when their bytes are valid UTF-8, otherwise windows-1252.
+        """
+        for part in message.walk():
+            charset = part.get_param("charset") if part.get_content_maintype() == "text" else None
+            if not charset or _is_known_charset(str(charset)):
+                continue
+            payload = part.get_payload(decode=True) or b""
+            try:
+                payload.decode("utf-8")
+                fallback = "utf-8"
+            except UnicodeDecodeError:
+                fallback = FALLBACK_CHARSET
+            part.set_param("charset", fallback)
+            _logger.info(
+                "Mail with Message-Id %s: unknown charset %r decoded as %s",
+                message.get("Message-Id"),
+                str(charset)[:64],
+                fallback,
+            )
+        return super().message_parse(message, save_original=save_original)
 
     @api.model
     def message_route(self, message, message_dict, model=None, thread_id=None, custom_values=None):

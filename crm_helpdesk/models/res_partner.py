@@ -27,21 +27,32 @@ class ResPartner(models.Model):
         string="Open Tickets",
         compute="_compute_crm_helpdesk_figures",
         help="Open tickets of the customer and all its contacts.",
+        groups="base.group_user",
     )
+    # Labelled apart from the "Tickets" count of OCA helpdesk_mgmt on contacts.
     crm_helpdesk_ticket_count = fields.Integer(
-        string="Tickets", compute="_compute_crm_helpdesk_figures"
+        string="Support Tickets",
+        compute="_compute_crm_helpdesk_figures",
+        groups="base.group_user",
     )
     crm_helpdesk_breached_ticket_count = fields.Integer(
-        string="Tickets Breaching SLA", compute="_compute_crm_helpdesk_figures"
+        string="Tickets Breaching SLA",
+        compute="_compute_crm_helpdesk_figures",
+        groups="base.group_user",
     )
 
+    @api.depends_context("allowed_company_ids")
     def _compute_crm_helpdesk_figures(self):
         commercial_ids = self.commercial_partner_id.ids
         groups = (
             self.env["crm.helpdesk.ticket"]
             .sudo()
             ._read_group(
-                [("commercial_partner_id", "in", commercial_ids)],
+                # Tickets of companies the user has not enabled stay out of the count.
+                [
+                    ("commercial_partner_id", "in", commercial_ids),
+                    ("company_id", "in", self.env.companies.ids),
+                ],
                 ["commercial_partner_id", "is_closed", "sla_status"],
                 ["__count"],
             )
@@ -78,7 +89,10 @@ class ResPartner(models.Model):
         :param date date_from: only tickets opened on or after this date
         :return: {commercial_partner_id: cost}
         """
-        domain = [("commercial_partner_id", "in", list(commercial_ids))]
+        domain = [
+            ("commercial_partner_id", "in", list(commercial_ids)),
+            ("company_id", "in", self.env.companies.ids),
+        ]
         if date_from:
             domain.append(("date_open", ">=", date_from))
         groups = (

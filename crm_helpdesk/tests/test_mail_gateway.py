@@ -237,3 +237,42 @@ class TestMailGateway(HelpdeskCommon):
         anonymous = self._tickets().filtered(lambda t: t.name == "Kein Absender")
         self.assertEqual(len(anonymous), 1)
         self.assertFalse(anonymous.partner_id)
+
+    def test_unknown_charset_still_opens_ticket(self):
+        """Odoo raises LookupError for a charset Python does not know; the
+        gateway decodes such text as UTF-8 or windows-1252 instead."""
+        raw = (
+            b"From: Carla Customer <carla@gamma.example.com>\r\n"
+            b"To: support@desk.example.com\r\n"
+            b"Subject: Drucker defekt\r\n"
+            b"Message-ID: <charset-1@gamma.example.com>\r\n"
+            b"MIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/alternative; boundary=XX\r\n\r\n"
+            b"--XX\r\n"
+            b"Content-Type: text/plain; charset=x-unknown-charset\r\n"
+            b"Content-Transfer-Encoding: 8bit\r\n\r\n"
+            b"Gr\xfc\xdfe, der Drucker zeigt E42.\r\n"
+            b"--XX\r\n"
+            b"Content-Type: text/html; charset=x-unknown-charset\r\n"
+            b"Content-Transfer-Encoding: 8bit\r\n\r\n"
+            b"<p>Gr\xfc\xdfe, der Drucker zeigt E42.</p>\r\n"
+            b"--XX--\r\n"
+        )
+        self.env["mail.thread"].message_process(None, raw)
+        ticket = self._tickets().filtered(lambda t: t.name == "Drucker defekt")
+        self.assertEqual(len(ticket), 1)
+        self.assertEqual(ticket.partner_id.email, "carla@gamma.example.com")
+        self.assertIn("Grüße, der Drucker zeigt E42.", ticket.description)
+
+        utf8 = (
+            b"From: Carla Customer <carla@gamma.example.com>\r\n"
+            b"To: support@desk.example.com\r\n"
+            b"Subject: Scanner defekt\r\n"
+            b"Message-ID: <charset-2@gamma.example.com>\r\n"
+            b"Content-Type: text/plain; charset=utf-9\r\n\r\n"
+            + "Grüße aus Köln".encode()
+            + b"\r\n"
+        )
+        self.env["mail.thread"].message_process(None, utf8)
+        ticket = self._tickets().filtered(lambda t: t.name == "Scanner defekt")
+        self.assertIn("Grüße aus Köln", ticket.description)

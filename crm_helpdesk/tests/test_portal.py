@@ -1,5 +1,7 @@
 import re
 
+from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -97,20 +99,34 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
         return response
 
     def _visible_numbers(self, login):
-        html = self._get(login, "/my/tickets?filterby=all").text
+        html = self._get(login, "/my/support-tickets?filterby=all").text
         tickets = self.ticket_alice | self.ticket_arno | self.ticket_bianca
         return {ticket.number for ticket in tickets if ticket.number in html}
 
     def _assert_ticket_page_denied(self, login, ticket):
-        response = self._get(login, f"/my/ticket/{ticket.id}")
+        response = self._get(login, f"/my/support-ticket/{ticket.id}")
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response.url.endswith("/my"), f"{login} was not sent back to /my")
         self.assertNotIn(ticket.name, response.text)
 
+    def test_portal_user_cannot_read_ticket_figures_of_own_company(self):
+        """The ticket counts on a customer are for employees; a contact of the
+        customer reads its company, but the counts raise AccessError."""
+        company = self.customer_a.with_user(self.portal_alice)
+        self.assertEqual(company.read(["name"])[0]["name"], "Alpha GmbH")
+        for field_name in (
+            "crm_helpdesk_open_ticket_count",
+            "crm_helpdesk_ticket_count",
+            "crm_helpdesk_breached_ticket_count",
+        ):
+            with self.subTest(field=field_name), self.assertRaises(AccessError):
+                company.read([field_name])
+        self.assertEqual(self.customer_a.crm_helpdesk_open_ticket_count, 2)
+
     def test_visibility_own_tickets(self):
         self.assertEqual(self.customer_a.crm_helpdesk_portal_visibility, "own")
         self.assertEqual(self._visible_numbers("desk_portal_alice"), {self.ticket_alice.number})
-        page = self._get("desk_portal_alice", f"/my/ticket/{self.ticket_alice.id}")
+        page = self._get("desk_portal_alice", f"/my/support-ticket/{self.ticket_alice.id}")
         self.assertIn("Alice cannot print", page.text)
         self._assert_ticket_page_denied("desk_portal_alice", self.ticket_arno)
         self._assert_ticket_page_denied("desk_portal_alice", self.ticket_bianca)
@@ -147,7 +163,7 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
 
     @mute_logger("odoo.http")
     def test_attachments_of_other_customer_denied(self):
-        page = self._get("desk_portal_alice", f"/my/ticket/{self.ticket_alice.id}")
+        page = self._get("desk_portal_alice", f"/my/support-ticket/{self.ticket_alice.id}")
         link = re.search(
             rf'href="(/web/content/{self.attachment_alice.id}\?download=true&amp;access_token=[^"]+)"',
             page.text,
@@ -177,7 +193,7 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
             subtype_xmlid="mail.mt_note",
             attachment_ids=note_file.ids,
         )
-        page = self._get("desk_portal_alice", f"/my/ticket/{self.ticket_alice.id}")
+        page = self._get("desk_portal_alice", f"/my/support-ticket/{self.ticket_alice.id}")
         self.assertIn("alpha-printer.txt", page.text)
         self.assertNotIn("internal-cost-estimate.txt", page.text)
         self.assertFalse(note_file.access_token)
@@ -186,7 +202,7 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
         self.assertNotIn(b"Margin", download.content)
 
     def test_linked_document_hidden_without_access(self):
-        page = self._get("desk_portal_bianca", f"/my/ticket/{self.ticket_bianca.id}")
+        page = self._get("desk_portal_bianca", f"/my/support-ticket/{self.ticket_bianca.id}")
         self.assertIn("Bianca invoice question", page.text)
         self.assertIn("beta-contract.txt", page.text)
         self.assertNotIn("Beta AG expansion", page.text, "portal users cannot read opportunities")
@@ -199,20 +215,21 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
             self.env, "desk_portal_delta", groups="base.group_portal", partner_id=new_customer.id
         )
         home = self._get("desk_portal_delta", "/my")
-        self.assertIn('href="/my/tickets"', home.text)
-        listing = self._get("desk_portal_delta", "/my/tickets")
-        self.assertIn("/my/tickets/new", listing.text)
+        self.assertIn('href="/my/support-tickets"', home.text)
+        self.assertIn("Support Tickets", home.text)
+        listing = self._get("desk_portal_delta", "/my/support-tickets")
+        self.assertIn("/my/support-tickets/new", listing.text)
 
     def test_submit_ticket_from_portal_form(self):
         category = self.env["crm.helpdesk.category"].create(
             {"name": "Printers", "team_id": self.team.id}
         )
         self.authenticate("desk_portal_arno", "desk_portal_arno")
-        form = self.url_open(f"/my/tickets/new?category_id={category.id}")
+        form = self.url_open(f"/my/support-tickets/new?category_id={category.id}")
         self.assertIn("Printers", form.text)
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
         response = self.url_open(
-            "/my/tickets/new",
+            "/my/support-tickets/new",
             data={
                 "csrf_token": csrf,
                 "name": "Scanner jams",
@@ -222,7 +239,7 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
         )
         ticket = self.env["crm.helpdesk.ticket"].search([("name", "=", "Scanner jams")])
         self.assertEqual(len(ticket), 1)
-        self.assertTrue(response.url.endswith(f"/my/ticket/{ticket.id}"))
+        self.assertTrue(response.url.endswith(f"/my/support-ticket/{ticket.id}"))
         self.assertEqual(ticket.partner_id, self.contact_a2)
         self.assertEqual(ticket.team_id, self.team)
         self.assertEqual(ticket.channel, "portal")
@@ -238,11 +255,11 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
             {"name": "Internal IT", "portal_published": False}
         )
         self.authenticate("desk_portal_arno", "desk_portal_arno")
-        form = self.url_open("/my/tickets/new")
+        form = self.url_open("/my/support-tickets/new")
         self.assertNotIn("Internal IT", form.text)
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
         response = self.url_open(
-            "/my/tickets/new",
+            "/my/support-tickets/new",
             data={"csrf_token": csrf, "name": "Let me in", "team_id": str(hidden.id)},
         )
         self.assertIn("This choice is not available", response.text)
@@ -284,7 +301,7 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
         Answer.create(
             {"name": "Password policy draft", "body": "<p>Internal</p>", "is_published": False}
         )
-        page = self._get("desk_portal_alice", "/helpdesk/answers?search=password")
+        page = self._get("desk_portal_alice", "/support/answers?search=password")
         self.assertIn("How do I reset my password?", page.text)
         self.assertNotIn("Password policy draft", page.text)
         self.assertEqual(
@@ -300,20 +317,20 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
             {"name": "Printer offline", "body": "<p>Restart it.</p>", "is_published": True}
         )
         self.authenticate(None, None)
-        page = self.url_open("/helpdesk/answers?search=Prin%00ter")
+        page = self.url_open("/support/answers?search=Prin%00ter")
         self.assertEqual(page.status_code, 200)
         self.assertIn("Printer offline", page.text)
         many_words = "+".join(["printer"] + ["x%d" % n for n in range(2000)])
-        self.assertEqual(self.url_open(f"/helpdesk/answers?search={many_words}").status_code, 200)
+        self.assertEqual(self.url_open(f"/support/answers?search={many_words}").status_code, 200)
         domain = self.env["crm.helpdesk.answer"]._get_portal_search_domain("a " * 500)
         self.assertEqual(len(domain), 1 + 10 * 5)
 
         self.authenticate("desk_portal_alice", "desk_portal_alice")
-        self.assertEqual(self.url_open("/my/tickets?search=TK%00").status_code, 200)
-        form = self.url_open("/my/tickets/new")
+        self.assertEqual(self.url_open("/my/support-tickets?search=TK%00").status_code, 200)
+        form = self.url_open("/my/support-tickets/new")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
         response = self.url_open(
-            "/my/tickets/new",
+            "/my/support-tickets/new",
             data={
                 "csrf_token": csrf,
                 "name": "Scan\x00ner <img src=x onerror=alert(1)>",
@@ -327,3 +344,118 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
         self.assertNotIn("<script>", ticket.description)
         self.assertNotIn("<img src=x", response.text)
         self.assertIn("&lt;img src=x onerror=alert(1)&gt;", response.text)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalCompanies(HttpCase, HelpdeskCommon):
+    """Teams, categories and answers of another company stay off the portal.
+
+    Alice's customer Alpha GmbH is shared between companies, so Alice gets
+    what her user's company offers. Gus is the contact of Gamma SARL, a
+    customer of the second company "Desk Two".
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_two = cls.env["res.company"].create({"name": "Desk Two"})
+        new_test_user(
+            cls.env, "desk_portal_alice", groups="base.group_portal", partner_id=cls.contact_a1.id
+        )
+        customer_gamma = cls.env["res.partner"].create(
+            {"name": "Gamma SARL", "is_company": True, "company_id": cls.company_two.id}
+        )
+        contact_gus = cls.env["res.partner"].create(
+            {
+                "name": "Gus Gamma",
+                "email": "gus@gamma.example.com",
+                "parent_id": customer_gamma.id,
+                "company_id": cls.company_two.id,
+            }
+        )
+        new_test_user(
+            cls.env,
+            "desk_portal_gus",
+            groups="base.group_portal",
+            partner_id=contact_gus.id,
+            company_id=cls.company_two.id,
+            company_ids=[Command.set(cls.company_two.ids)],
+        )
+        cls.team_two = cls.env["crm.helpdesk.team"].create(
+            {"name": "Second Desk Hotline", "company_id": cls.company_two.id}
+        )
+        cls.category_two = cls.env["crm.helpdesk.category"].create(
+            {"name": "Second Desk Hardware", "company_id": cls.company_two.id}
+        )
+        Answer = cls.env["crm.helpdesk.answer"]
+        cls.answer_shared = Answer.create(
+            {"name": "Printer answer for all", "is_published": True, "company_id": False}
+        )
+        cls.answer_one = Answer.create(
+            {"name": "Printer answer of the first company", "is_published": True}
+        )
+        cls.answer_two = Answer.create(
+            {
+                "name": "Printer answer of Desk Two",
+                "is_published": True,
+                "company_id": cls.company_two.id,
+            }
+        )
+
+    def _form(self, login):
+        self.authenticate(login, login)
+        form = self.url_open("/my/support-tickets/new")
+        self.assertEqual(form.status_code, 200)
+        return form
+
+    def test_form_lists_teams_of_customer_company(self):
+        form = self._form("desk_portal_alice")
+        self.assertIn("Customer Care", form.text)
+        self.assertNotIn("Second Desk Hotline", form.text)
+        self.assertNotIn("Second Desk Hardware", form.text)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        for key, record in (("team_id", self.team_two), ("category_id", self.category_two)):
+            with self.subTest(field=key):
+                response = self.url_open(
+                    "/my/support-tickets/new",
+                    data={"csrf_token": csrf, "name": f"Via {key}", key: str(record.id)},
+                )
+                self.assertIn("This choice is not available", response.text)
+                self.assertFalse(
+                    self.env["crm.helpdesk.ticket"].search([("name", "=", f"Via {key}")])
+                )
+
+        form = self._form("desk_portal_gus")
+        self.assertIn("Second Desk Hotline", form.text)
+        self.assertIn("Second Desk Hardware", form.text)
+        self.assertNotIn("Customer Care", form.text)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        self.url_open(
+            "/my/support-tickets/new",
+            data={"csrf_token": csrf, "name": "Gamma printer", "description": "Jammed"},
+        )
+        ticket = self.env["crm.helpdesk.ticket"].search([("name", "=", "Gamma printer")])
+        self.assertEqual(ticket.team_id, self.team_two)
+        self.assertEqual(ticket.company_id, self.company_two)
+
+    def test_knowledge_base_keeps_to_company(self):
+        expectations = {
+            None: {self.answer_shared, self.answer_one},
+            "desk_portal_alice": {self.answer_shared, self.answer_one},
+            "desk_portal_gus": {self.answer_shared, self.answer_two},
+        }
+        every = self.answer_shared | self.answer_one | self.answer_two
+        for login, visible in expectations.items():
+            with self.subTest(login=login):
+                self.authenticate(login, login)
+                page = self.url_open("/support/answers?search=printer")
+                self.assertEqual(page.status_code, 200)
+                shown = {answer for answer in every if answer.name in page.text}
+                self.assertEqual(shown, visible)
+                for answer in every:
+                    detail = self.url_open(f"/support/answers/{answer.id}")
+                    if answer in visible:
+                        self.assertTrue(detail.url.endswith(f"/support/answers/{answer.id}"))
+                    else:
+                        self.assertTrue(detail.url.endswith("/support/answers"), detail.url)
+                        self.assertNotIn(answer.name, detail.text)

@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged, users
 
 from .common import HelpdeskCommon, utc
@@ -316,6 +317,44 @@ class TestAssignmentAndMerge(HelpdeskCommon):
         other = self._create_ticket(utc(2026, 3, 2, 7, 0), partner_id=self.contact_b1.id)
         with self.assertRaisesRegex(Exception, "different customers"):
             (first | other).action_merge_into(first)
+
+    def test_merge_rejects_ticket_without_customer(self):
+        """A ticket without a customer must not reach a customer's ticket, in
+        either direction: the customer would read its conversation."""
+        customer_ticket = self._create_ticket(utc(2026, 3, 2, 7, 0))
+        anonymous = self._create_ticket(
+            utc(2026, 3, 2, 8, 0), partner_id=False, name="Mail without sender"
+        )
+        for target in (customer_ticket, anonymous):
+            with self.subTest(target=target.name):
+                with self.assertRaises(UserError) as raised:
+                    (customer_ticket | anonymous).action_merge_into(target)
+                message = str(raised.exception)
+                self.assertIn(customer_ticket.display_name, message)
+                self.assertIn(anonymous.display_name, message)
+                self.assertIn("Alpha GmbH", message)
+                self.assertIn("no customer", message)
+        self.assertTrue(anonymous.active)
+        self.assertFalse(anonymous.merged_into_id)
+        self.assertFalse(customer_ticket.merged_into_id)
+
+    def test_merge_of_tickets_without_customer(self):
+        first = self._create_ticket(utc(2026, 3, 2, 7, 0), partner_id=False, name="Alarm 1")
+        second = self._create_ticket(utc(2026, 3, 2, 8, 0), partner_id=False, name="Alarm 2")
+        (first | second).action_merge_into(first)
+        self.assertEqual(second.merged_into_id, first)
+
+    def test_stage_in_use_cannot_be_deleted(self):
+        stage = self.env["crm.helpdesk.stage"].create({"name": "Escalated to vendor"})
+        ticket = self._create_ticket(utc(2026, 3, 2, 7, 0))
+        ticket.stage_id = stage
+        ticket.active = False
+        with self.assertRaisesRegex(UserError, r"Escalated to vendor \(1\)"):
+            stage.unlink()
+        ticket.active = True
+        ticket.stage_id = self.stage_progress
+        stage.unlink()
+        self.assertFalse(stage.exists())
 
     @users("desk_agent_1")
     def test_agent_sees_team_tickets_only(self):

@@ -24,7 +24,7 @@ class TestTicketTour(HttpCase, HelpdeskCommon):
         self.assertTrue(ticket.is_closed)
 
         self.start_tour(
-            f"/my/ticket/{ticket.id}", "crm_helpdesk_portal_rate", login="desk_tour_alice"
+            f"/my/support-ticket/{ticket.id}", "crm_helpdesk_portal_rate", login="desk_tour_alice"
         )
         rating = ticket.rating_ids.filtered("consumed")
         self.assertEqual(rating.rating, 5.0)

@@ -8,7 +8,7 @@ registry.category("web_tour.tours").add("crm_helpdesk_portal_open_ticket", {
     steps: () => [
         {
             content: "Open the tickets from My Account",
-            trigger: "a[href='/my/tickets']",
+            trigger: "a[href='/my/support-tickets']",
             run: "click",
         },
         {
