@@ -14,6 +14,7 @@
         "sale_crm",
         "base_automation",
     ],
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/ir.model.access.csv",
         "security/crm_pipeline_security.xml",

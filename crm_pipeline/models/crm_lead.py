@@ -3,7 +3,10 @@ from datetime import timedelta
 
 from odoo import api, fields, models, modules
 from odoo.exceptions import ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import config
+
+from odoo.addons.crm_core.tools.cron_cursor import CronCursor
 
 _logger = logging.getLogger(__name__)
 
@@ -21,6 +24,14 @@ MIN_STAGE_SAMPLES = 3
 RISK_BATCH_SIZE = 1000
 # Used when the sales team sets no value of its own.
 DEFAULT_INACTIVITY_DAYS = 14
+# Leads the at-risk cron checks: open opportunities, and the flagged ones so
+# that a won, lost or archived deal loses its flag.
+RISK_CANDIDATES_QUERY = """
+    SELECT lead.id FROM crm_lead lead
+      LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+     WHERE ((lead.active AND lead.type = 'opportunity' AND stage.is_won IS NOT TRUE)
+            OR lead.crm_is_at_risk)
+"""
 DEFAULT_DROP_WINDOW_DAYS = 14
 # crm_helpdesk's SLA escalation level from which a ticket counts as escalated
 # (2: the SLA deadline was breached).
@@ -504,57 +515,116 @@ class CrmLead(models.Model):
         """Flag the at-risk opportunities; runs daily.
 
         Checks open opportunities and the ones still flagged, in batches of
-        ``batch_size`` leads locked with SKIP LOCKED so two workers share the
-        work. A lead that fails is logged and skipped.
+        ``batch_size`` leads. The id of the last checked lead is kept with the
+        day of the pass (see crm_core's ``CronCursor``), so that a run cut by a
+        timeout resumes after it and a second run the same day checks only the
+        leads added since. A second worker that finds a batch in progress leaves
+        the pass to the first one, and the leads of a batch are locked with SKIP
+        LOCKED against other writers. A lead that fails is logged and skipped.
+
+        :return: number of leads checked
         """
         in_test = config["test_enable"] or modules.module.current_test
-        self.env.cr.execute(
-            """
-            SELECT lead.id FROM crm_lead lead
-              LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
-             WHERE (lead.active AND lead.type = 'opportunity' AND stage.is_won IS NOT TRUE)
-                OR lead.crm_is_at_risk
-             ORDER BY lead.id
-            """
-        )
-        lead_ids = [row[0] for row in self.env.cr.fetchall()]
+        today = str(fields.Date.today())
+        cursor = CronCursor(self.env, "crm_pipeline.risk_cursor")
+        cursor.ensure()
         done = 0
-        for start in range(0, len(lead_ids), batch_size):
+        remaining = None
+        while True:
+            position = cursor.lock()
+            if position is None:
+                _logger.info("At-risk check: another worker is checking, leaving the pass to it")
+                break
+            day, last_id = position
+            if day != today:
+                last_id = 0
+            if remaining is None:
+                remaining = self._crm_count_risk_candidates(last_id)
+            self.env.flush_all()
             self.env.cr.execute(
-                "SELECT id FROM crm_lead WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED",
-                (lead_ids[start : start + batch_size],),
+                f"""
+                {RISK_CANDIDATES_QUERY}
+                   AND lead.id > %s
+                 ORDER BY lead.id
+                 LIMIT %s
+                   FOR NO KEY UPDATE OF lead SKIP LOCKED
+                """,
+                [last_id, batch_size],
             )
-            batch = self.with_context(active_test=False).browse(
-                [row[0] for row in self.env.cr.fetchall()]
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            if not ids:
+                break
+            self.with_context(active_test=False).browse(ids)._crm_update_risk_batch()
+            cursor.move(today, ids[-1])
+            done += len(ids)
+            remaining = max(remaining - len(ids), 0)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if not in_test:
+                # Commit each batch so a timeout keeps the work done so far. The
+                # commit also frees the cursor for another worker.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        if not in_test:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        cursor.done()
+        _logger.info("At-risk check: %s leads checked", done)
+        return done
+
+    def _crm_count_risk_candidates(self, last_id):
+        self.env.flush_all()
+        self.env.cr.execute(
+            f"SELECT COUNT(*) FROM ({RISK_CANDIDATES_QUERY} AND lead.id > %s) AS candidate",
+            [last_id],
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _crm_update_risk_batch(self):
+        """Update the risk of ``self`` in one go, or lead by lead when the batch
+        fails. A lead that fails alone is logged and skipped."""
+        try:
+            with self.env.cr.savepoint():
+                self._crm_update_risk()
+            return
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception:
+            _logger.warning(
+                "At-risk check failed for leads %s; checking them one by one",
+                self.ids,
+                exc_info=True,
             )
+        for lead in self:
             try:
                 with self.env.cr.savepoint():
-                    batch._crm_update_risk()
+                    lead._crm_update_risk()
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise
             except Exception:
-                _logger.exception(
-                    "At-risk check failed for leads %s; checking them one by one", batch.ids
-                )
-                for lead in batch:
-                    try:
-                        with self.env.cr.savepoint():
-                            lead._crm_update_risk()
-                    except Exception:
-                        _logger.exception("At-risk check failed for lead %s, skipped", lead.id)
-            done += len(batch)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(lead_ids) - done)
-            if not in_test:
-                # Commit each batch so a timeout keeps the work done so far.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        return done
+                _logger.exception("At-risk check failed for lead %s, skipped", lead.id)
 
     @api.model
     def _cron_send_risk_digest(self):
         """Email each salesperson the at-risk deals they own and each team
         leader the at-risk deals of their teams; runs weekly. A recipient
-        whose email fails is logged and skipped."""
+        whose email fails is logged and skipped.
+
+        The digest goes out once per ISO week: the week is stored (see crm_core's
+        ``CronCursor``) in the transaction that queues the mails, so a second
+        worker or a second run in the same week sends nothing, and a run killed
+        before its commit leaves the week to the next run.
+
+        :return: number of digests queued
+        """
         template = self.env.ref("crm_pipeline.mail_template_risk_digest", raise_if_not_found=False)
         if not template:
             _logger.warning("At-risk digest skipped: its mail template was deleted")
+            return 0
+        year, week_number, _weekday = fields.Date.context_today(self).isocalendar()
+        week = f"{year}-W{week_number:02d}"
+        cursor = CronCursor(self.env, "crm_pipeline.risk_digest_week")
+        cursor.ensure()
+        position = cursor.lock()
+        if position is None or position[0] == week:
+            _logger.info("At-risk digest of %s already sent or being sent, skipped", week)
             return 0
         leads = self.search(
             [("crm_is_at_risk", "=", True), ("type", "=", "opportunity")],
@@ -574,8 +644,12 @@ class CrmLead(models.Model):
                         user.id, email_layout_xmlid="mail.mail_notification_light"
                     )
                     sent += 1
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise
             except Exception:
                 _logger.exception("At-risk digest to user %s failed, skipped", user.id)
+        cursor.move(week, 0)
+        cursor.done()
         _logger.info("At-risk digest sent to %s users", sent)
         return sent
 

@@ -9,13 +9,16 @@ sales teams, companies, products) are looked up once into dicts.
 import csv
 import io
 import logging
+import math
 import re
 from datetime import datetime, time
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from .crm_pipeline_import_formats import (
+    COMMON_STAGES,
     MANUAL_DATE_FORMATS,
     PRESETS,
     STAGE_XMLIDS,
@@ -49,6 +52,22 @@ TEAM_COLUMNS = ["sales_agent", "manager", "regional_office"]
 
 LOST_REASON_XMLID = "crm_pipeline.crm_lost_reason_imported"
 
+# First characters that make a spreadsheet read a cell as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Amounts at or above this are rejected as typing or export errors.
+MAX_AMOUNT = 10**12
+# Maximum length of a name or reference taken from a cell. PostgreSQL b-tree indexes
+# (on contact names, for instance) take at most 2,704 bytes.
+MAX_TEXT_LENGTH = 500
+# Characters of a cell value kept in a result line.
+MAX_REPORTED_VALUE = 200
+
+
+def shorten(value, limit=MAX_REPORTED_VALUE):
+    """Return ``value`` cut to ``limit`` characters, marking the cut."""
+    value = str(value)
+    return value if len(value) <= limit else value[:limit - 1] + "\u2026"
+
 
 class PipelineImporter(ReferenceDataImporter):
     """Import CSV exports of a sales pipeline into crm.lead.
@@ -77,6 +96,8 @@ class PipelineImporter(ReferenceDataImporter):
         self.updated = 0
         self.unchanged = 0
         self.preview = []
+        # Currency code -> res.currency, read on the first currency cell.
+        self._currencies = None
 
     # ------------------------------------------------------------------
     # Report
@@ -88,8 +109,8 @@ class PipelineImporter(ReferenceDataImporter):
             "file_name": file_name,
             "row_number": row_number,
             "column_name": column or False,
-            "value": value if value not in (None, "") else False,
-            "message": message,
+            "value": shorten(value) if value not in (None, "", False) else False,
+            "message": shorten(message, 1000),
         })
 
     def _fix(self, csv_file, row_number, column, value, message):
@@ -105,6 +126,10 @@ class PipelineImporter(ReferenceDataImporter):
     def read_csv(self, name, content, required_columns):
         """Decode and parse one CSV file.
 
+        A row that cannot be read as one line of cells (a quote left open, a
+        line break inside a cell, more cells than the header, a cell beyond
+        the size limit) is rejected here and never reaches the checks.
+
         :param str name: file name used in messages
         :param bytes content: raw file content
         :param list required_columns: headers that must be present
@@ -113,13 +138,19 @@ class PipelineImporter(ReferenceDataImporter):
         text, encoding = self._decode(name, content)
         # The separator is the one the header line uses most: spreadsheets
         # with a German locale export with semicolons.
-        header_line = text.split("\n", 1)[0]
+        header_line = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
         delimiter = max(",;\t", key=header_line.count)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         try:
-            header = [cell.strip() for cell in next(reader)]
+            header = []
+            while not any(header):
+                header = [cell.strip() for cell in next(reader)]
         except StopIteration:
             raise UserError(self.env._("The file %(file)s is empty.", file=name)) from None
+        except csv.Error as error:
+            raise UserError(self.env._(
+                "The header line of the file %(file)s cannot be read: "
+                "%(error)s.", file=name, error=error)) from None
         csv_file = CsvFile(name, [], header, encoding)
         missing = [column for column in required_columns if not csv_file.column(column)]
         if missing:
@@ -127,22 +158,79 @@ class PipelineImporter(ReferenceDataImporter):
                 "The file %(file)s has no column %(columns)s. Its columns are: %(found)s.",
                 file=name,
                 columns=", ".join(f"'{column}'" for column in missing),
-                found=", ".join(header) or "-",
+                found=", ".join(shorten(column, 80) for column in header) or "-",
             ))
-        # Row 1 is the header, so the numbers match a spreadsheet's.
-        for row_number, cells in enumerate(reader, start=2):
+        # The header is row 1 when no blank line precedes it, so the numbers
+        # match a spreadsheet's.
+        row_number = 1
+        last_line = reader.line_num
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                row_number += 1
+                self._reject(csv_file, row_number, False, False, self.env._(
+                    "the row cannot be read: %(error)s", error=error))
+                last_line = reader.line_num
+                continue
+            first_line, last_line = last_line + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
+            row_number += 1
+            problem = self._check_cells(header, cells, first_line, last_line)
+            if problem:
+                column, value, message = problem
+                self._reject(csv_file, row_number, column, value, message)
+                continue
+            if len(cells) < len(header):
+                self._fix(csv_file, row_number, False, False, self.env._(
+                    "the row has %(count)s cells for %(columns)s columns: the last "
+                    "ones are read as empty", count=len(cells), columns=len(header)))
             row = {column: (cells[index].strip() if index < len(cells) else "")
                    for index, column in enumerate(header)}
             csv_file.rows.append((row_number, row))
         return csv_file
 
+    def _check_cells(self, header, cells, first_line, last_line):
+        """Return (column, value, reason) when ``cells`` are not one clean row, else None."""
+        for index, cell in enumerate(cells):
+            if "\n" in cell or "\r" in cell:
+                column = header[index] if index < len(header) else False
+                return column, cell, self.env._(
+                    "%(column)s contains a line break, so lines %(first)s to %(last)s of the "
+                    "file were read as one row; close the quote that opens this cell or "
+                    "remove the line break",
+                    column=column or self.env._("a cell beyond the last column"),
+                    first=first_line, last=last_line)
+        extra = [cell for cell in cells[len(header):] if cell.strip()]
+        if extra:
+            return False, extra[0], self.env._(
+                "the row has %(count)s cells for %(columns)s columns: a separator too "
+                "many would shift the values into the wrong columns",
+                count=len(cells), columns=len(header))
+        return None
+
     def _decode(self, name, content):
         if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return content.decode("utf-16"), "utf-16"
+            encoding = "utf-16"
+        else:
+            encoding = self._guess_utf16(content)
+        if encoding:
+            try:
+                text = content.decode(encoding)
+            except UnicodeDecodeError:
+                raise UserError(self.env._(
+                    "The file %(file)s starts like a UTF-16 file but cannot be decoded as "
+                    "UTF-16. Save it again as CSV UTF-8.", file=name)) from None
+            if encoding != "utf-16":
+                self._report("fixed", name, 0, False, encoding, self.env._(
+                    "The file has no byte order mark; it was read as %(encoding)s.",
+                    encoding=encoding))
+            return self._drop_nul(name, text), "utf-16"
         try:
-            return content.decode("utf-8-sig"), "utf-8"
+            return self._drop_nul(name, content.decode("utf-8-sig")), "utf-8"
         except UnicodeDecodeError as error:
             _logger.debug("%s is not valid UTF-8 (%s); trying cp1252 and latin-1", name, error)
         for encoding in ("cp1252", "latin-1"):
@@ -155,8 +243,57 @@ class PipelineImporter(ReferenceDataImporter):
                 self.env._("The file is not valid UTF-8; it was read as %(encoding)s.",
                            encoding=encoding),
             )
-            return text, encoding
+            return self._drop_nul(name, text), encoding
         raise UserError(self.env._("The file %(file)s could not be decoded.", file=name))
+
+    @staticmethod
+    def _guess_utf16(content):
+        """Return 'utf-16-le' or 'utf-16-be' for UTF-16 text without byte order mark."""
+        sample = content[:4096]
+        if len(sample) < 4 or b"\x00" not in sample:
+            return None
+        odd_nuls = sample[1::2].count(0)
+        even_nuls = sample[0::2].count(0)
+        half = len(sample) // 2
+        # ASCII text in UTF-16 has a NUL in every other byte.
+        if odd_nuls > half * 0.7 and even_nuls < half * 0.1:
+            return "utf-16-le"
+        if even_nuls > half * 0.7 and odd_nuls < half * 0.1:
+            return "utf-16-be"
+        return None
+
+    def _drop_nul(self, name, text):
+        """Remove NUL characters, which PostgreSQL cannot store, and report it."""
+        if "\x00" not in text:
+            return text
+        self._report("fixed", name, 0, False, False, self.env._(
+            "The file contains NUL characters (%(count)s); they were removed.",
+            count=text.count("\x00")))
+        return text.replace("\x00", "")
+
+    def _text(self, csv_file, row_number, column, value):
+        """Return ``value`` safe to export to a spreadsheet, and report a change.
+
+        A name longer than MAX_TEXT_LENGTH is rejected (RowRejected) because
+        PostgreSQL cannot index it. A cell starting with =, +, -, @ or a tab
+        would run as a formula in the spreadsheet that opens an export of the
+        record (Odoo 18's XLSX export
+        writes a string starting with = as a formula, and its CSV export
+        leaves a leading @ as it is). Such a cell is stored with a leading
+        apostrophe, which spreadsheets read as "text".
+        """
+        if len(value) > MAX_TEXT_LENGTH:
+            # Formatted outside the call: babel cannot extract terms next to an f-string.
+            count = format(len(value), ",")
+            raise RowRejected(column, value, self.env._(
+                "%(column)s has %(count)s characters; at most %(max)s are allowed",
+                column=column, count=count, max=MAX_TEXT_LENGTH))
+        if value and value.startswith(FORMULA_PREFIXES):
+            self._fix(csv_file, row_number, column, value, self.env._(
+                "%(column)s starts with '%(char)s', which a spreadsheet runs as a formula: "
+                "stored as text with a leading apostrophe", column=column, char=value[0]))
+            return "'" + value
+        return value
 
     # ------------------------------------------------------------------
     # Parsing of cells
@@ -190,6 +327,11 @@ class PipelineImporter(ReferenceDataImporter):
             raise RowRejected(column, value, self.env._(
                 "%(column)s '%(value)s' is not a valid amount", column=column, value=value,
             )) from None
+        if not math.isfinite(amount) or amount >= MAX_AMOUNT:
+            raise RowRejected(column, value, self.env._(
+                "%(column)s '%(value)s' is not a valid amount (at most %(max)s)",
+                column=column, value=shorten(value, 40), max=format(MAX_AMOUNT - 1, ","),
+            ))
         if amount < 0:
             raise RowRejected(column, value, self.env._(
                 "%(column)s '%(value)s' is negative", column=column, value=value,
@@ -266,8 +408,13 @@ class PipelineImporter(ReferenceDataImporter):
         header = csv_file.column(column) if column else None
         return (row.get(header, "") if header else ""), column
 
+    def _text_cell(self, csv_file, row, row_number, field_name):
+        """Return the cell of text field ``field_name`` made safe by _text, and its column."""
+        value, column = self._cell(csv_file, row, field_name)
+        return self._text(csv_file, row_number, column, value), column
+
     def _check_pipeline_row(self, csv_file, row, first_row_of_ref, row_number):
-        ref, ref_column = self._cell(csv_file, row, "ref")
+        ref, ref_column = self._text_cell(csv_file, row, row_number, "ref")
         if not ref:
             raise RowRejected(ref_column, ref, self.env._("%(column)s is empty", column=ref_column))
         if ref in first_row_of_ref:
@@ -289,7 +436,8 @@ class PipelineImporter(ReferenceDataImporter):
             raise RowRejected(stage_column, stage_text, self.env._(
                 "%(column)s '%(value)s' is not a known stage (known: %(known)s)",
                 column=stage_column, value=stage_text,
-                known=", ".join(sorted(set(self.preset["stages"]) | {"won", "lost"}))))
+                known=", ".join(sorted(
+                    set(self.preset["stages"] or COMMON_STAGES) | {"won", "lost"}))))
 
         dates = {}
         for field_name in ("engage_date", "close_date", "closed_date"):
@@ -309,24 +457,68 @@ class PipelineImporter(ReferenceDataImporter):
 
         amount_text, amount_column = self._cell(csv_file, row, "amount")
         amount = self._parse_amount(amount_column, amount_text)
+        if amount is not None:
+            amount = self._convert_amount(csv_file, row, row_number, amount,
+                                          closed or dates["engage_date"])
         if amount is None and stage_key == "won":
             raise RowRejected(amount_column, "", self.env._(
                 "%(column)s is required for a won deal", column=amount_column))
 
-        product_text, product_column = self._cell(csv_file, row, "product")
+        product_text, product_column = self._text_cell(csv_file, row, row_number, "product")
         if not product_text and "product" in self.preset["required"]:
             raise RowRejected(product_column, "", self.env._(
                 "%(column)s is empty", column=product_column))
         return {
             "ref": ref,
-            "name": self._cell(csv_file, row, "name")[0],
+            "name": self._text_cell(csv_file, row, row_number, "name")[0],
             "stage": stage_key,
-            "salesperson": self._cell(csv_file, row, "salesperson")[0],
-            "account": self._cell(csv_file, row, "account")[0],
+            "salesperson": self._text_cell(csv_file, row, row_number, "salesperson")[0],
+            "account": self._text_cell(csv_file, row, row_number, "account")[0],
             "product": product_text,
             "amount": amount,
             **dates,
         }
+
+    def _convert_amount(self, csv_file, row, row_number, amount, day):
+        """Return ``amount`` in the company currency, reading the row's currency cell.
+
+        An unknown currency code rejects the row. An amount in another currency
+        is converted at the rate of ``day`` (today when empty); without any
+        rate for that currency it is kept as it is, and both cases are reported.
+        """
+        code, column = self._cell(csv_file, row, "currency")
+        if not code:
+            return amount
+        if self._currencies is None:
+            currencies = self.env["res.currency"].with_context(active_test=False).search([])
+            self._currencies = {currency.name.upper(): currency for currency in currencies}
+        currency = self._currencies.get(code.upper())
+        if not currency:
+            raise RowRejected(column, code, self.env._(
+                "%(column)s '%(value)s' is not a known currency code, such as EUR or USD",
+                column=column, value=code))
+        company_currency = self.company.currency_id
+        if currency == company_currency:
+            return amount
+        has_rate = self.env["res.currency.rate"].search_count([
+            ("currency_id", "=", currency.id),
+            ("company_id", "in", [False, self.company.root_id.id]),
+        ], limit=1)
+        if not has_rate:
+            self._fix(csv_file, row_number, column, code, self.env._(
+                "no exchange rate for %(currency)s: the amount is kept unconverted, "
+                "in %(company_currency)s", currency=currency.name,
+                company_currency=company_currency.name))
+            return amount
+        day = day or fields.Date.context_today(self.env.user)
+        converted = currency._convert(amount, company_currency, self.company, day)
+        amount_text = format(amount, ",.2f")
+        converted_text = format(converted, ",.2f")
+        self._fix(csv_file, row_number, column, code, self.env._(
+            "amount %(amount)s %(currency)s converted to %(converted)s %(company_currency)s "
+            "at the rate of %(day)s", amount=amount_text, currency=currency.name,
+            converted=converted_text, company_currency=company_currency.name, day=day))
+        return converted
 
     def _resolve_products(self, csv_file, checked, products):
         """Match product names; a row whose product is required but unknown is rejected."""

@@ -10,6 +10,9 @@ from .crm_pipeline_import_tools import RowRejected, login_from_name, spacing_key
 # Misspellings found in the Maven sample; each one is reported as a fix.
 SECTOR_ALIASES = {"technolgy": "Technology"}
 COUNTRY_ALIASES = {"philipines": "PH", "korea": "KR"}
+# Columns containing names, made safe against spreadsheet formulas.
+TEAM_TEXT_COLUMNS = ("sales_agent", "manager", "regional_office")
+ACCOUNT_TEXT_COLUMNS = ("account", "sector", "office_location", "subsidiary_of")
 
 
 class ReferenceDataImporter:
@@ -27,13 +30,12 @@ class ReferenceDataImporter:
         Product = self.env["product.product"].with_context(active_test=False)
         accepted = {}
         for row_number, row in csv_file.rows:
-            name = row[csv_file.column("product")]
             price_text = row[csv_file.column("sales_price")]
-            if not name:
-                self._reject(csv_file, row_number, "product", name,
-                             self.env._("product is empty"))
-                continue
             try:
+                name = self._text(csv_file, row_number, "product",
+                                  row[csv_file.column("product")])
+                if not name:
+                    raise RowRejected("product", name, self.env._("product is empty"))
                 price = self._parse_amount("sales_price", price_text)
             except RowRejected as error:
                 self._reject(csv_file, row_number, error.column, error.value, error.message)
@@ -70,9 +72,14 @@ class ReferenceDataImporter:
         office_managers = {}
         managers = set()
         for row_number, row in csv_file.rows:
-            agent = row[csv_file.column("sales_agent")]
-            manager = row[csv_file.column("manager")]
-            office = row[csv_file.column("regional_office")]
+            try:
+                agent, manager, office = (
+                    self._text(csv_file, row_number, column, row[csv_file.column(column)])
+                    for column in TEAM_TEXT_COLUMNS
+                )
+            except RowRejected as error:
+                self._reject(csv_file, row_number, error.column, error.value, error.message)
+                continue
             if not agent:
                 self._reject(csv_file, row_number, "sales_agent", agent,
                              self.env._("sales_agent is empty"))
@@ -181,13 +188,12 @@ class ReferenceDataImporter:
         accepted = []
         first_row_of_name = {}
         for row_number, row in csv_file.rows:
-            name = row[col("account")]
-            if name and name.casefold() in first_row_of_name:
-                self._reject(csv_file, row_number, "account", name, self.env._(
-                    "account '%(value)s' already appears on row %(row)s",
-                    value=name, row=first_row_of_name[name.casefold()]))
-                continue
             try:
+                name = self._clean_account_row(csv_file, row_number, row)
+                if name and name.casefold() in first_row_of_name:
+                    raise RowRejected("account", name, self.env._(
+                        "account '%(value)s' already appears on row %(row)s",
+                        value=name, row=first_row_of_name[name.casefold()]))
                 accepted.append(self._check_account_row(
                     csv_file, row_number, row, countries, country_codes, industries))
             except RowRejected as error:
@@ -229,6 +235,16 @@ class ReferenceDataImporter:
                     partner.write({"country_id": values["country_id"]})
         return partners
 
+    def _clean_account_row(self, csv_file, row_number, row):
+        """Make the text cells of ``row`` safe (see ``_text``) in place; return the name.
+
+        The row is changed in place because later steps read its cells again.
+        """
+        for column in ACCOUNT_TEXT_COLUMNS:
+            header = csv_file.column(column)
+            row[header] = self._text(csv_file, row_number, column, row[header])
+        return row[csv_file.column("account")]
+
     def _check_account_row(self, csv_file, row_number, row, countries, country_codes, industries):
         col = csv_file.column
         name = row[col("account")]
@@ -269,9 +285,10 @@ class ReferenceDataImporter:
         for column, field_name in (("employees", "crm_employee_count"),
                                    ("year_established", "crm_year_established")):
             text = row[col(column)]
-            if text and not re.fullmatch(r"\d+", text):
+            if text and not re.fullmatch(r"[0-9]{1,9}", text):
                 raise RowRejected(column, text, self.env._(
-                    "%(column)s '%(value)s' is not a whole number", column=column, value=text))
+                    "%(column)s '%(value)s' is not a whole number below one billion",
+                    column=column, value=text))
             numbers[field_name] = int(text) if text else 0
         revenue = self._parse_amount("revenue", row[col("revenue")])
         values = {

@@ -7,3 +7,6 @@ from . import test_dashboard
 from . import test_tour
 from . import test_import_maven
 from . import test_import_formats
+from . import test_import_fuzz
+from . import test_screenshots
+from . import test_access_matrix

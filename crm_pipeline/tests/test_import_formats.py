@@ -146,12 +146,25 @@ class TestImportFormats(TransactionCase):
         self.assertEqual(result.rejected_count, 1)
 
     def test_pipedrive_deals(self):
+        # The deals are in euros; a company keeping its books in another
+        # currency gets them converted at the rate of the day the deal was
+        # created (for open deals), here 1.25 euros to its currency unit.
+        company = self.env.company
+        expected_proposal = 3200.0
+        if company.currency_id.name != "EUR":
+            self.env["res.currency.rate"].create({
+                "currency_id": self.env.ref("base.EUR").id,
+                "company_id": company.id,
+                "name": date(2024, 3, 4),
+                "rate": 1.25,
+            })
+            expected_proposal = 2560.0
         result = self._import("pipedrive", csv_text(PIPEDRIVE_DEALS, quoting=csv.QUOTE_ALL))
         self.assertEqual(result.created_count, 3)
 
         proposal = self._lead("311")
         self.assertEqual(proposal.stage_id, self.stages["quote"])
-        self.assertEqual(proposal.expected_revenue, 3200.0)
+        self.assertEqual(proposal.expected_revenue, expected_proposal)
         self.assertEqual(proposal.date_deadline, date(2024, 5, 31))
 
         won = self._lead("312")

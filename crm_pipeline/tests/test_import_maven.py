@@ -324,7 +324,11 @@ class TestImportMavenBadRows(PipelineImportCase):
         self.assertIn("without salesperson", fixed[14].message)
         self.assertFalse(self.imported_lead("NOAGENT1").user_id)
         formula = self.imported_lead("FORMULA1")
-        self.assertEqual(formula.partner_id.name, "=cmd|' /C calc'!A0", "formula kept as text")
+        # Stored as text: the apostrophe keeps a spreadsheet from running it.
+        self.assertEqual(formula.partner_id.name, "'=cmd|' /C calc'!A0")
+        row_10 = result.line_ids.filtered(lambda line: line.row_number == 10)
+        self.assertIn("account starts with '=', which a spreadsheet runs as a formula: stored "
+                      "as text with a leading apostrophe", row_10.mapped("message"))
 
     def test_bad_account_rows(self):
         good = self.sample_rows[0]

@@ -1,6 +1,8 @@
 from datetime import datetime, timedelta
 
+from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import CrmPipelineCase
 
@@ -111,6 +113,71 @@ class TestAtRisk(CrmPipelineCase):
         self.assertIn("Brewery extension", manager_mail.body_html)
         self.assertIn("Quiet chapel", manager_mail.body_html)
         self.assertIn("No activity", manager_mail.body_html)
+
+    def test_cron_resumes_after_stored_position(self):
+        today = fields.Date.today()
+        deals = self.env["crm.lead"].concat(
+            *[
+                self._create_deal(name=f"Overdue {index}", date_deadline=today - timedelta(days=3))
+                for index in range(4)
+            ]
+        )
+        # A run of today was cut after the second deal.
+        cursor = "crm_pipeline.risk_cursor"
+        self.env["ir.config_parameter"].sudo().set_param(cursor, f"{today}:{deals[1].id}")
+        self.env["crm.lead"]._cron_update_risk(batch_size=1)
+        self.assertEqual(deals.mapped("crm_is_at_risk"), [False, False, True, True])
+        self.assertEqual(
+            self.env["ir.config_parameter"].sudo().get_param(cursor), f"{today}:{deals[3].id}"
+        )
+        # A second run the same day checks only the deals created since.
+        late = self._create_deal(name="Late", date_deadline=today - timedelta(days=3))
+        self.assertEqual(self.env["crm.lead"]._cron_update_risk(batch_size=1), 1)
+        self.assertTrue(late.crm_is_at_risk)
+        self.assertFalse(deals[0].crm_is_at_risk)
+        # A cursor of an earlier day starts a new pass.
+        self.env["ir.config_parameter"].sudo().set_param(cursor, f"{today - timedelta(days=1)}:0")
+        self.env["crm.lead"]._cron_update_risk(batch_size=2)
+        self.assertTrue(all(deals.mapped("crm_is_at_risk")))
+
+    def test_cron_skips_deal_that_fails(self):
+        overdue = fields.Date.today() - timedelta(days=3)
+        deals = self.env["crm.lead"].concat(
+            *[self._create_deal(name=f"Overdue {i}", date_deadline=overdue) for i in range(3)]
+        )
+        # The database rejects the flag of the second deal.
+        self.env.flush_all()
+        self.env.cr.execute(
+            f"""
+            CREATE FUNCTION crm_test_reject() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION 'test: deal % rejected', NEW.id;
+            END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER crm_test_reject BEFORE UPDATE ON crm_lead FOR EACH ROW
+                WHEN (NEW.id = {deals[1].id} AND NEW.crm_is_at_risk)
+                EXECUTE FUNCTION crm_test_reject();
+            """
+        )
+        with self.assertLogs("odoo.addons.crm_pipeline.models.crm_lead", "ERROR") as logs:
+            with mute_logger("odoo.sql_db"):
+                self.env["crm.lead"]._cron_update_risk(batch_size=3)
+        self.assertIn(f"At-risk check failed for lead {deals[1].id}, skipped", logs.output[0])
+        self.assertEqual(deals.mapped("crm_is_at_risk"), [True, False, True])
+
+    def test_weekly_digest_sent_once_a_week(self):
+        deal = self._create_deal(name="Brewery extension", expected_revenue=12000)
+        deal.write({"crm_is_at_risk": True, "crm_risk_codes": "no_activity"})
+        Lead = self.env["crm.lead"]
+        self.assertEqual(Lead._cron_send_risk_digest(), 2)
+        self.assertEqual(Lead._cron_send_risk_digest(), 0, "a second run the same week")
+        mails = self.env["mail.mail"].search([("subject", "=", "Your deals at risk this week")])
+        self.assertEqual(len(mails), 2)
+        # The digest of last week does not hold back this week's.
+        year, week, _weekday = (fields.Date.today() - timedelta(days=7)).isocalendar()
+        self.env["ir.config_parameter"].sudo().set_param(
+            "crm_pipeline.risk_digest_week", f"{year}-W{week:02d}:0"
+        )
+        self.assertEqual(Lead._cron_send_risk_digest(), 2)
 
     def test_risk_check_queries_do_not_grow(self):
         def count_queries(deals):
