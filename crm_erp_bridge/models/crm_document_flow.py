@@ -45,6 +45,7 @@ class CrmDocumentFlow(models.Model):
         "account.move": [
             "name", "ref", "state", "move_type", "currency_id", "invoice_date",
             "date", "payment_state", "amount_total", "amount_total_signed",
+            "invoice_user_id",
         ],
         "account.move.line": ["move_id", "quantity", "matched_debit_ids", "matched_credit_ids"],
         "account.payment": [
@@ -67,6 +68,14 @@ class CrmDocumentFlow(models.Model):
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     lead_user_id = fields.Many2one(
         "res.users", string="Opportunity Salesperson", readonly=True
+    )
+    document_user_id = fields.Many2one(
+        "res.users",
+        string="Document Salesperson",
+        readonly=True,
+        help="Salesperson of the document itself: the order's for quotations, "
+        "orders, transfers and payments, the invoice's for invoices and credit "
+        "notes. Record rules follow it like Odoo's rules on those documents.",
     )
     company_id = fields.Many2one("res.company", readonly=True)
 
@@ -179,7 +188,8 @@ class CrmDocumentFlow(models.Model):
                 so.amount_total AS amount,
                 so.currency_id AS currency_id,
                 ROUND(so.amount_total / COALESCE(NULLIF(so.currency_rate, 0), 1),
-                      company_currency.decimal_places) AS amount_company
+                      company_currency.decimal_places) AS amount_company,
+                so.user_id AS document_user_id
             FROM sale_order so
             JOIN res_company company ON company.id = so.company_id
             JOIN res_currency company_currency
@@ -218,11 +228,12 @@ class CrmDocumentFlow(models.Model):
                       / COALESCE(NULLIF(so.currency_rate, 0), 1),
                       company_currency.decimal_places)
                     * CASE WHEN picking_type.code = 'incoming' THEN -1 ELSE 1 END
-                    AS amount_company
+                    AS amount_company,
+                so.user_id AS document_user_id
             FROM stock_picking picking
+            JOIN sale_order so ON so.id = picking.sale_id
             JOIN stock_picking_type picking_type
                 ON picking_type.id = picking.picking_type_id
-            JOIN sale_order so ON so.id = picking.sale_id
             JOIN res_currency so_currency ON so_currency.id = so.currency_id
             JOIN res_company company ON company.id = so.company_id
             JOIN res_currency company_currency
@@ -266,7 +277,8 @@ class CrmDocumentFlow(models.Model):
                     * CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END
                     AS amount,
                 move.currency_id AS currency_id,
-                move.amount_total_signed AS amount_company
+                move.amount_total_signed AS amount_company,
+                move.invoice_user_id AS document_user_id
             FROM (
                 SELECT
                     sol.order_id,
@@ -304,13 +316,16 @@ class CrmDocumentFlow(models.Model):
                     * CASE WHEN payment.payment_type = 'outbound' THEN -1 ELSE 1 END
                     AS amount,
                 payment.currency_id AS currency_id,
-                payment.amount_company_currency_signed AS amount_company
+                payment.amount_company_currency_signed AS amount_company,
+                link.user_id AS document_user_id
             FROM (
-                SELECT DISTINCT order_move.order_id, payment_link.payment_id
+                SELECT DISTINCT order_move.order_id, order_move.user_id,
+                    payment_link.payment_id
                 FROM (
-                    SELECT DISTINCT sol.order_id, aml.move_id
+                    SELECT DISTINCT sol.order_id, so.user_id, aml.move_id
                     FROM sale_order_line_invoice_rel rel
                     JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                    JOIN sale_order so ON so.id = sol.order_id
                     JOIN account_move_line aml ON aml.id = rel.invoice_line_id
                 ) order_move
                 JOIN (
@@ -374,7 +389,8 @@ class CrmDocumentFlow(models.Model):
                 doc.payment_state,
                 doc.amount,
                 doc.currency_id,
-                doc.amount_company
+                doc.amount_company,
+                doc.document_user_id
             FROM ({union}) doc
             JOIN sale_order so ON so.id = doc.order_id
             JOIN res_partner customer ON customer.id = so.partner_id

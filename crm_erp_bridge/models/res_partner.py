@@ -33,11 +33,13 @@ class ResPartner(models.Model):
         compute="_compute_crm_receivable",
         help="Unpaid posted customer invoices minus unused credit notes and "
         "payments, for the commercial entity.",
+        groups="base.group_user",
     )
     crm_overdue_amount = fields.Monetary(
         string="Overdue Amount",
         currency_field="crm_company_currency_id",
         compute="_compute_crm_receivable",
+        groups="base.group_user",
     )
     crm_company_currency_id = fields.Many2one(
         "res.currency",
@@ -50,24 +52,35 @@ class ResPartner(models.Model):
         [("low", "Low"), ("medium", "Medium"), ("high", "High")],
         string="Churn Risk",
         compute="_compute_crm_account_health",
+        groups="base.group_user",
     )
     crm_churn_reasons = fields.Text(
-        string="Churn Risk Reasons", compute="_compute_crm_account_health"
+        string="Churn Risk Reasons",
+        compute="_compute_crm_account_health",
+        groups="base.group_user",
     )
     crm_upsell_signal = fields.Boolean(
-        string="Upsell Signal", compute="_compute_crm_account_health"
+        string="Upsell Signal",
+        compute="_compute_crm_account_health",
+        groups="base.group_user",
     )
     crm_upsell_reasons = fields.Text(
-        string="Upsell Reasons", compute="_compute_crm_account_health"
+        string="Upsell Reasons",
+        compute="_compute_crm_account_health",
+        groups="base.group_user",
     )
     crm_days_since_last_order = fields.Integer(
-        string="Days Since Last Order", compute="_compute_crm_account_health"
+        string="Days Since Last Order",
+        compute="_compute_crm_account_health",
+        groups="base.group_user",
     )
 
+    @api.depends_context("allowed_company_ids")
     def _compute_crm_company_currency_id(self):
         for partner in self:
             partner.crm_company_currency_id = self.env.company.currency_id
 
+    @api.depends_context("allowed_company_ids")
     def _compute_crm_receivable(self):
         commercial_ids = self.commercial_partner_id.ids
         figures = self._crm_get_receivable_by_partner(commercial_ids)
@@ -78,6 +91,7 @@ class ResPartner(models.Model):
             partner.crm_open_receivable = open_amount
             partner.crm_overdue_amount = overdue
 
+    @api.depends_context("allowed_company_ids")
     def _compute_crm_account_health(self):
         commercial = self.commercial_partner_id
         facts = self._crm_get_health_facts(commercial.ids)
@@ -118,26 +132,57 @@ class ResPartner(models.Model):
     @api.model
     def _crm_get_revenue_by_partner(self, commercial_ids, date_from=None):
         """Return posted customer invoices net of credit notes, untaxed, in
-        the company currency, per commercial partner.
+        the currency of the current company, per commercial partner.
 
-        Overrides crm_core's estimate from won opportunities.
+        Overrides crm_core's estimate from won opportunities. Invoices of
+        every company the user has enabled count; those of a company with
+        another currency are converted at the rate of their invoice date, as
+        Odoo converts amounts for the current company (its rates first, then
+        rates shared by all companies; before the first rate, the oldest).
+
+        The figure is a total the user may see on a customer without reading
+        the invoices themselves, so the query ignores the invoice record
+        rules but stays within the enabled companies.
 
         :param list commercial_ids: ids of commercial partners
         :param date date_from: first invoice date counted, or None for all
         :return: {commercial_partner_id: amount}
         """
-        domain = [
-            ("commercial_partner_id", "in", commercial_ids),
-            ("state", "=", "posted"),
-            ("move_type", "in", ("out_invoice", "out_refund")),
-            ("company_id", "in", self.env.companies.ids),
-        ]
-        if date_from:
-            domain.append(("invoice_date", ">=", date_from))
-        groups = self.env["account.move"].sudo()._read_group(
-            domain, ["commercial_partner_id"], ["amount_untaxed_signed:sum"]
+        if not commercial_ids:
+            return {}
+        target = self.env.company.currency_id
+        self.env["account.move"].flush_model(
+            [
+                "commercial_partner_id", "state", "move_type", "company_id",
+                "invoice_date", "date", "amount_untaxed_signed",
+            ]
         )
-        return {partner.id: amount for partner, amount in groups}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.commercial_partner_id,
+                    SUM(move.amount_untaxed_signed * %(factor)s)
+                FROM account_move move
+                JOIN res_company company ON company.id = move.company_id
+                WHERE move.commercial_partner_id IN %(partners)s
+                    AND move.state = 'posted'
+                    AND move.move_type IN ('out_invoice', 'out_refund')
+                    AND move.company_id IN %(companies)s
+                    AND (%(date_from)s::date IS NULL OR move.invoice_date >= %(date_from)s)
+                GROUP BY move.commercial_partner_id
+                """,
+                factor=self._crm_currency_factor_sql(
+                    SQL("COALESCE(move.invoice_date, move.date)")
+                ),
+                partners=tuple(commercial_ids),
+                companies=tuple(self._crm_get_allowed_company_ids()),
+                date_from=date_from or None,
+            )
+        )
+        return {
+            partner_id: target.round(amount or 0.0)
+            for partner_id, amount in self.env.cr.fetchall()
+        }
 
     # ------------------------------------------------------------------
     # Helpers
@@ -162,10 +207,54 @@ class ResPartner(models.Model):
         return list(user_company_ids)
 
     @api.model
+    def _crm_currency_factor_sql(self, date_sql):
+        """Return the SQL factor converting an amount in the currency of the
+        company joined as ``company`` into the current company's currency.
+
+        Rates are taken at ``date_sql`` the way Odoo converts for the current
+        company: its own rates first, then rates shared by all companies, the
+        oldest rate before the first one, else 1.
+        """
+        company = self.env.company
+        self.env["res.currency.rate"].flush_model(["rate", "name", "company_id", "currency_id"])
+
+        def rate_of(currency_sql):
+            return SQL(
+                """
+                COALESCE(
+                    (SELECT rate.rate FROM res_currency_rate rate
+                     WHERE rate.currency_id = %(currency)s
+                         AND rate.name <= %(date)s
+                         AND (rate.company_id = %(root)s OR rate.company_id IS NULL)
+                     ORDER BY rate.company_id NULLS LAST, rate.name DESC LIMIT 1),
+                    (SELECT rate.rate FROM res_currency_rate rate
+                     WHERE rate.currency_id = %(currency)s
+                         AND (rate.company_id = %(root)s OR rate.company_id IS NULL)
+                     ORDER BY rate.company_id NULLS LAST, rate.name LIMIT 1),
+                    1.0)
+                """,
+                currency=currency_sql,
+                date=date_sql,
+                root=company.root_id.id,
+            )
+
+        target = company.currency_id.id
+        return SQL(
+            """
+            CASE WHEN company.currency_id = %(target)s THEN 1.0
+                ELSE %(target_rate)s / NULLIF(%(source_rate)s, 0)
+            END
+            """,
+            target=target,
+            target_rate=rate_of(target),
+            source_rate=rate_of(SQL("company.currency_id")),
+        )
+
+    @api.model
     def _crm_get_receivable_by_partner(self, commercial_ids):
         """Return {commercial_partner_id: (open receivable, overdue amount)}
-        in the company currency, from unreconciled receivable journal items of
-        the current companies."""
+        from unreconciled receivable journal items of the enabled companies,
+        converted to the current company's currency at today's rate."""
         if not commercial_ids:
             return {}
         self.env.flush_all()
@@ -174,11 +263,12 @@ class ResPartner(models.Model):
                 """
                 SELECT
                     aml.partner_id,
-                    SUM(aml.amount_residual),
-                    COALESCE(SUM(aml.amount_residual) FILTER (
+                    SUM(aml.amount_residual * %(factor)s),
+                    COALESCE(SUM(aml.amount_residual * %(factor)s) FILTER (
                         WHERE aml.date_maturity < %(today)s), 0)
                 FROM account_move_line aml
                 JOIN account_account account ON account.id = aml.account_id
+                JOIN res_company company ON company.id = aml.company_id
                 WHERE aml.partner_id IN %(partners)s
                     AND aml.parent_state = 'posted'
                     AND account.account_type = 'asset_receivable'
@@ -189,10 +279,12 @@ class ResPartner(models.Model):
                 today=fields.Date.context_today(self),
                 partners=tuple(commercial_ids),
                 companies=tuple(self._crm_get_allowed_company_ids()),
+                factor=self._crm_currency_factor_sql(fields.Date.context_today(self)),
             )
         )
+        currency = self.env.company.currency_id
         return {
-            partner_id: (open_amount, overdue)
+            partner_id: (currency.round(open_amount), currency.round(overdue))
             for partner_id, open_amount, overdue in self.env.cr.fetchall()
         }
 
@@ -309,6 +401,7 @@ class ResPartner(models.Model):
             [
                 ("commercial_partner_id", "in", commercial_ids),
                 ("is_closed", "=", False),
+                ("company_id", "in", self._crm_get_allowed_company_ids()),
             ],
             ["commercial_partner_id", "sla_status"],
             ["__count"],

@@ -2,8 +2,10 @@ import logging
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models, modules
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, config
 
 _logger = logging.getLogger(__name__)
@@ -15,6 +17,8 @@ RENEWAL_BATCH_SIZE = 100
 # unless the system parameter below sets another value.
 RENEWAL_NOTICE_DAYS = 30
 RENEWAL_NOTICE_PARAMETER = "crm_erp_bridge.renewal_notice_days"
+# One renewal opportunity per order line and term end (crm.lead's crm_renewal_unique).
+RENEWAL_UNIQUE_CONSTRAINT = "crm_lead_crm_renewal_unique"
 
 
 class SaleOrderLine(models.Model):
@@ -85,6 +89,21 @@ class SaleOrderLine(models.Model):
                     with self.env.cr.savepoint():
                         line._crm_create_renewal_opportunity()
                     created += 1
+                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                    # Another worker changed the same rows (the customer, the
+                    # order): roll the batch back so that the next run retries
+                    # it instead of skipping the line.
+                    raise
+                except UniqueViolation as error:
+                    if error.diag.constraint_name == RENEWAL_UNIQUE_CONSTRAINT:
+                        # A worker that started before this batch's snapshot
+                        # created the renewal of this term in the meantime.
+                        _logger.info("Renewal of order line %s exists already, skipped", line.id)
+                    else:
+                        _logger.exception(
+                            "Renewal of order line %s (%s) failed", line.id, line.order_id.name
+                        )
+                        failed_ids.append(line.id)
                 except Exception:  # noqa: BLE001
                     # A broken line must not block the others; it is retried
                     # on the next run.

@@ -6,3 +6,7 @@ from . import test_security
 from . import test_renewal
 from . import test_account_health
 from . import test_tour
+from . import test_access_matrix
+from . import test_injection
+from . import test_screenshots
+from . import test_portal_figures

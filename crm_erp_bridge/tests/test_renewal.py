@@ -1,5 +1,6 @@
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
+from psycopg2.errors import SerializationFailure
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -118,3 +119,26 @@ class TestRenewal(CrmErpBridgeCommon):
             ),
             self._renewals(),
         )
+
+    def test_conflict_with_other_worker_is_retried(self):
+        """A serialization failure (another worker changed the same rows) rolls
+        the batch back for the next run instead of skipping the line."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            CREATE FUNCTION crm_test_conflict() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION 'test: concurrent update'
+                    USING ERRCODE = 'serialization_failure';
+            END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER crm_test_conflict BEFORE INSERT ON crm_lead FOR EACH ROW
+                WHEN (NEW.crm_renewal_line_id IS NOT NULL)
+                EXECUTE FUNCTION crm_test_conflict();
+            """
+        )
+        with mute_logger("odoo.sql_db"), self.assertRaises(SerializationFailure):
+            with self.env.cr.savepoint():
+                self.env["sale.order.line"]._cron_create_renewal_opportunities()
+        self.env.cr.execute("DROP TRIGGER crm_test_conflict ON crm_lead")
+        self.assertEqual(self.env["sale.order.line"]._cron_create_renewal_opportunities(), 2)
+        self.assertEqual(len(self._renewals()), 2)
