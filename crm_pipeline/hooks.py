@@ -6,9 +6,9 @@ from .models.crm_stage import DEFAULT_STAGE_REPLACEMENTS
 
 _logger = logging.getLogger(__name__)
 
-# Where the opportunities of each suite stage go back to on uninstall:
-# the reverse of DEFAULT_STAGE_REPLACEMENTS, with Negotiation joining Quote
-# in Odoo's "Proposition".
+# Odoo stage that takes back the opportunities of each suite stage on
+# uninstall: the reverse of DEFAULT_STAGE_REPLACEMENTS, with Negotiation
+# joining Quote in Odoo's "Proposition".
 STAGES_GIVEN_BACK = {
     **{suite: odoo for odoo, suite in DEFAULT_STAGE_REPLACEMENTS.items()},
     "crm_pipeline.stage_negotiation": "crm.stage_lead3",
@@ -19,13 +19,13 @@ def uninstall_hook(env):
     """Give the opportunities back to Odoo's default stages before the
     uninstall deletes the suite's stages.
 
-    crm.lead.stage_id restricts deletion, so a stage that still holds
+    crm.lead.stage_id restricts deletion, so a stage that still contains
     opportunities would make Odoo log a failed DELETE. Opportunities go back
     to the default stage they came from; a suite stage whose counterpart was
     deleted by the user is kept (its external id is dropped, so the uninstall
     leaves it alone) together with its opportunities.
     """
-    # The stage history goes away with its model; its rows point at the stages.
+    # The stage history is dropped with its model, and its rows point at the stages.
     env.cr.execute("DELETE FROM crm_lead_stage_history")
     for suite_xmlid, odoo_xmlid in STAGES_GIVEN_BACK.items():
         suite_stage = env.ref(suite_xmlid, raise_if_not_found=False)

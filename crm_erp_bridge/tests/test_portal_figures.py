@@ -16,7 +16,7 @@ INTERNAL_FIGURES = [
 
 @tagged("post_install", "-at_install")
 class TestPortalFigures(TransactionCase):
-    def test_portal_user_cannot_read_account_health_of_own_company(self):
+    def test_portal_account_health_denied(self):
         customer = self.env["res.partner"].create(
             {"name": "Kunde Gesundheit AG", "is_company": True}
         )
