@@ -1,6 +1,6 @@
 {
     "name": "CRM Core: 360° Customer View",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "summary": (
         "One record per customer: 360° view, interaction timeline, lead scoring and data quality"
     ),

@@ -1,14 +1,18 @@
 import logging
 
 from odoo import api, fields, models, modules
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import config
+
+from ..tools.cron_cursor import CronCursor
 
 _logger = logging.getLogger(__name__)
 
 # Records checked per cron batch; each record costs one indexed duplicate query.
 DUPLICATE_BATCH_SIZE = 500
 
-REASON_LABELS = {"email": "Email", "phone": "Phone", "vat": "Tax ID", "name": "Similar name"}
+# What two records can have in common, in the order they are listed.
+REASON_CODES = ("email", "phone", "vat", "name")
 
 
 class CrmDuplicatePair(models.Model):
@@ -28,9 +32,35 @@ class CrmDuplicatePair(models.Model):
     duplicate_id = fields.Integer(required=True, readonly=True)
     record_name = fields.Char(readonly=True)
     duplicate_name = fields.Char(readonly=True)
-    reasons = fields.Char(readonly=True, help="What the two records have in common.")
+    reason_codes = fields.Char(
+        readonly=True,
+        help="Technical: comma-separated codes of what the two records have in common "
+        "(email, phone, vat, name).",
+    )
+    reasons = fields.Char(
+        compute="_compute_reasons", help="What the two records have in common."
+    )
     company_id = fields.Many2one(comodel_name="res.company", readonly=True, index=True)
     duplicate_company_id = fields.Many2one(comodel_name="res.company", readonly=True)
+    # The two leads of a lead pair, so that record rules can follow their
+    # salespeople: a salesperson who sees only their own leads must not read
+    # the name of a colleague's lead through the review list.
+    lead_id = fields.Many2one(
+        comodel_name="crm.lead",
+        compute="_compute_lead_ids",
+        store=True,
+        ondelete="cascade",
+        index="btree_not_null",
+        auto_join=True,
+    )
+    duplicate_lead_id = fields.Many2one(
+        comodel_name="crm.lead",
+        compute="_compute_lead_ids",
+        store=True,
+        ondelete="cascade",
+        index="btree_not_null",
+        auto_join=True,
+    )
     state = fields.Selection(
         selection=[("open", "To review"), ("dismissed", "Not a duplicate")],
         default="open",
@@ -44,6 +74,37 @@ class CrmDuplicatePair(models.Model):
             "This pair of records is already listed.",
         ),
     ]
+
+    @api.depends("reason_codes")
+    @api.depends_context("lang")
+    def _compute_reasons(self):
+        # Labels are looked up when read, so each user sees them in their language.
+        labels = {
+            "email": self.env._("Email"),
+            "phone": self.env._("Phone"),
+            "vat": self.env._("Tax ID"),
+            "name": self.env._("Similar name"),
+        }
+        for pair in self:
+            codes = (pair.reason_codes or "").split(",")
+            pair.reasons = ", ".join(labels[code] for code in codes if code in labels)
+
+    @api.depends("model_name", "record_id", "duplicate_id")
+    def _compute_lead_ids(self):
+        lead_pairs = self.filtered(lambda pair: pair.model_name == "crm.lead")
+        # exists() reads no field, so record rules do not hide a lead from it.
+        existing = set(
+            self.env["crm.lead"]
+            .browse({i for pair in lead_pairs for i in (pair.record_id, pair.duplicate_id)})
+            .exists()
+            .ids
+        )
+        for pair in self:
+            is_lead = pair.model_name == "crm.lead"
+            pair.lead_id = pair.record_id if is_lead and pair.record_id in existing else False
+            pair.duplicate_lead_id = (
+                pair.duplicate_id if is_lead and pair.duplicate_id in existing else False
+            )
 
     @api.model
     def _crm_refresh_for(self, records):
@@ -76,11 +137,11 @@ class CrmDuplicatePair(models.Model):
         by_id = {record.id: record for record in all_records}
         vals_list = []
         for (record_id, duplicate_id), reasons in pairs.items():
-            reason_text = ", ".join(REASON_LABELS[reason] for reason in reasons)
+            codes = ",".join(code for code in REASON_CODES if code in reasons)
             pair = existing_by_key.get((record_id, duplicate_id))
             if pair:
-                if pair.reasons != reason_text:
-                    pair.reasons = reason_text
+                if pair.reason_codes != codes:
+                    pair.reason_codes = codes
                 continue
             record, duplicate = by_id[record_id], by_id[duplicate_id]
             vals_list.append(
@@ -90,7 +151,7 @@ class CrmDuplicatePair(models.Model):
                     "duplicate_id": duplicate_id,
                     "record_name": record.display_name,
                     "duplicate_name": duplicate.display_name,
-                    "reasons": reason_text,
+                    "reason_codes": codes,
                     "company_id": record.company_id.id,
                     "duplicate_company_id": duplicate.company_id.id,
                 }
@@ -101,31 +162,79 @@ class CrmDuplicatePair(models.Model):
     def _cron_detect_duplicates(self, batch_size=DUPLICATE_BATCH_SIZE):
         """Refresh the review list of duplicate contacts and leads.
 
-        Runs daily. The id of the last checked record of each model is kept in a
-        system parameter so that a run cut by a timeout resumes after it; a full
-        pass restarts from the first record.
+        Runs daily. The id of the last checked record of each model is kept with
+        the number of the pass (see ``CronCursor``), so that a run cut by a
+        timeout resumes after it; the run that reaches the end starts the next
+        pass. A second worker that finds a batch in progress leaves the pass to
+        the first one.
         """
         in_test = config["test_enable"] or modules.module.current_test
-        params = self.env["ir.config_parameter"].sudo()
+        # The pass of each model when this run starts: a pass that another worker
+        # finishes meanwhile is not started over by this run.
+        cursors = {
+            model_name: CronCursor(self.env, f"crm_core.duplicate_cursor.{model_name}")
+            for model_name in ("res.partner", "crm.lead")
+        }
+        passes = {}
+        for model_name, cursor in cursors.items():
+            cursor.ensure()
+            passes[model_name] = cursor.peek()[0]
         done = 0
-        for model_name in ("res.partner", "crm.lead"):
-            param = f"crm_core.duplicate_cursor.{model_name}"
+        for model_name, cursor in cursors.items():
             model = self.env[model_name].sudo()
+            joined_pass = passes[model_name]
             while True:
-                last_id = int(params.get_param(param, 0))
+                position = cursor.lock()
+                if position is None or position[0] != joined_pass:
+                    # Another worker holds the batch or has finished this pass.
+                    break
+                last_id = position[1]
                 batch = model.search([("id", ">", last_id)], order="id", limit=batch_size)
                 if not batch:
-                    params.set_param(param, 0)
+                    cursor.move(int(joined_pass or 0) + 1, 0)
+                    if not in_test:
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
                     break
-                self._crm_refresh_for(batch)
-                params.set_param(param, batch[-1].id)
+                self._crm_refresh_batch(batch)
+                cursor.move(joined_pass, batch[-1].id)
                 done += len(batch)
                 remaining = model.search_count([("id", ">", batch[-1].id)])
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 if not in_test:
                     # Commit each batch so that a timeout keeps the work done so far.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
+            if not in_test:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            cursor.done()
         _logger.info("Duplicate detection: %s records checked", done)
+        return done
+
+    def _crm_refresh_batch(self, records):
+        """Refresh the pairs of ``records`` in one go, or one by one when the batch
+        fails. A record that fails alone is logged and skipped."""
+        try:
+            with self.env.cr.savepoint():
+                self._crm_refresh_for(records)
+            return
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception:
+            _logger.warning(
+                "Duplicate check of %s %s failed as a batch, checking them one by one",
+                records._name,
+                records.ids,
+                exc_info=True,
+            )
+        for record in records:
+            try:
+                with self.env.cr.savepoint():
+                    self._crm_refresh_for(record)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise
+            except Exception:
+                _logger.exception(
+                    "Duplicate check of %s %s failed, skipped", record._name, record.id
+                )
 
     def action_merge(self):
         """Open Odoo's merge wizard (contacts) or crm's merge wizard (leads) on the pair."""

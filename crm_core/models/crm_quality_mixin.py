@@ -23,19 +23,23 @@ class CrmQualityMixin(models.AbstractModel):
 
     # Inheriting models declare crm_duplicate_ids (Many2many to themselves) with
     # this compute, because an abstract model cannot be the comodel.
-    crm_duplicate_count = fields.Integer(string="Duplicates", compute="_compute_crm_duplicate_ids")
+    crm_duplicate_count = fields.Integer(
+        string="Duplicates", compute="_compute_crm_duplicate_ids", groups="base.group_user"
+    )
     crm_completeness = fields.Integer(
         string="Completeness (%)",
         readonly=True,
         copy=False,
         default=100,
         help="Share of the fields marked as required for this kind of record that are filled.",
+        groups="base.group_user",
     )
     crm_missing_fields = fields.Char(
         string="Missing Fields",
         readonly=True,
         copy=False,
         help="Required fields (CRM data quality settings) that are empty.",
+        groups="base.group_user",
     )
 
     # ------------------------------------------------------------------
@@ -146,10 +150,13 @@ class CrmQualityMixin(models.AbstractModel):
             labels = ", ".join(
                 record._fields[name].get_description(self.env)["string"] for name in missing
             )
-            rows.append((completeness, labels or None, record.id))
+            rows.append((completeness, labels or None, record.id, completeness, labels or None))
+        # Rows already up to date are left alone: the daily cron then writes only
+        # what changed, and a pass done twice writes nothing the second time.
         self.env.cr.executemany(
             f"UPDATE {self._table} SET crm_completeness = %s, crm_missing_fields = %s"
-            " WHERE id = %s",
+            " WHERE id = %s AND (crm_completeness IS DISTINCT FROM %s"
+            " OR crm_missing_fields IS DISTINCT FROM %s)",
             rows,
         )
         self.invalidate_recordset(["crm_completeness", "crm_missing_fields"])

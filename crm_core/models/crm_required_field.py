@@ -2,7 +2,10 @@ import logging
 
 from odoo import api, fields, models, modules
 from odoo.exceptions import ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import config
+
+from ..tools.cron_cursor import CronCursor
 
 _logger = logging.getLogger(__name__)
 
@@ -109,27 +112,83 @@ class CrmRequiredField(models.Model):
         """Recompute the completeness of all contacts and leads, in batches.
 
         Runs daily and after a required field changes. The id of the last updated
-        record of each model is kept in a system parameter so that a run cut by a
-        timeout resumes after it.
+        record of each model is kept with the number of the pass (see
+        ``CronCursor``), so that a run cut by a timeout resumes after it; the run
+        that reaches the end starts the next pass. A second worker that finds a
+        batch in progress leaves the pass to the first one, and the rows of a
+        batch are locked with SKIP LOCKED against other writers.
         """
         in_test = config["test_enable"] or modules.module.current_test
-        params = self.env["ir.config_parameter"].sudo()
+        # The pass of each model when this run starts: a pass that another worker
+        # finishes meanwhile is not started over by this run.
+        cursors = {
+            model_name: CronCursor(self.env, f"crm_core.completeness_cursor.{model_name}")
+            for model_name in ("res.partner", "crm.lead")
+        }
+        passes = {}
+        for model_name, cursor in cursors.items():
+            cursor.ensure()
+            passes[model_name] = cursor.peek()[0]
         done = 0
-        for model_name in ("res.partner", "crm.lead"):
-            param = f"crm_core.completeness_cursor.{model_name}"
+        for model_name, cursor in cursors.items():
             model = self.env[model_name].sudo().with_context(active_test=False)
+            joined_pass = passes[model_name]
             while True:
-                last_id = int(params.get_param(param, 0))
-                batch = model.search([("id", ">", last_id)], order="id", limit=batch_size)
-                if not batch:
-                    params.set_param(param, 0)
+                position = cursor.lock()
+                if position is None or position[0] != joined_pass:
+                    # Another worker holds the batch or has finished this pass.
                     break
-                batch._crm_update_completeness()
-                params.set_param(param, batch[-1].id)
-                done += len(batch)
-                remaining = model.search_count([("id", ">", batch[-1].id)])
+                last_id = position[1]
+                self.env.cr.execute(
+                    f"""
+                    SELECT id FROM {model._table}
+                     WHERE id > %s
+                     ORDER BY id LIMIT %s
+                       FOR NO KEY UPDATE SKIP LOCKED
+                    """,
+                    [last_id, batch_size],
+                )
+                ids = [row[0] for row in self.env.cr.fetchall()]
+                if not ids:
+                    cursor.move(int(joined_pass or 0) + 1, 0)
+                    if not in_test:
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
+                    break
+                self._crm_update_completeness_batch(model.browse(ids))
+                cursor.move(joined_pass, ids[-1])
+                done += len(ids)
+                remaining = model.search_count([("id", ">", ids[-1])])
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 if not in_test:
                     # Commit each batch so that a timeout keeps the work done so far.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
+            if not in_test:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            cursor.done()
         _logger.info("Completeness: %s records updated", done)
+        return done
+
+    def _crm_update_completeness_batch(self, records):
+        """Update ``records`` in one go, or one by one when the batch fails. A
+        record that fails alone is logged and skipped."""
+        try:
+            with self.env.cr.savepoint():
+                records._crm_update_completeness()
+            return
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception:
+            _logger.warning(
+                "Completeness of %s %s failed as a batch, updating them one by one",
+                records._name,
+                records.ids,
+                exc_info=True,
+            )
+        for record in records:
+            try:
+                with self.env.cr.savepoint():
+                    record._crm_update_completeness()
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise
+            except Exception:
+                _logger.exception("Completeness of %s %s failed, skipped", record._name, record.id)

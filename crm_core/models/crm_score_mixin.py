@@ -18,6 +18,7 @@ class CrmScoreMixin(models.AbstractModel):
         readonly=True,
         copy=False,
         help="Sum of the points of the scoring rules that match, after decay.",
+        groups="base.group_user",
     )
     crm_grade = fields.Selection(
         selection=GRADE_SELECTION,
@@ -25,18 +26,21 @@ class CrmScoreMixin(models.AbstractModel):
         readonly=True,
         copy=False,
         help="A to D from the score; the thresholds are set in the CRM settings.",
+        groups="base.group_user",
     )
     crm_score_breakdown = fields.Text(
         string="Score Breakdown",
         readonly=True,
         copy=False,
         help="One line per scoring rule that gave points.",
+        groups="base.group_user",
     )
     crm_score_date = fields.Datetime(
         string="Score Changed On",
         readonly=True,
         copy=False,
         help="Last time the score, grade or breakdown changed.",
+        groups="base.group_user",
     )
 
     @api.model

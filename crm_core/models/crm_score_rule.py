@@ -6,8 +6,11 @@ from psycopg2.extras import execute_values
 
 from odoo import api, fields, models, modules
 from odoo.exceptions import ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import config
 from odoo.tools.safe_eval import safe_eval
+
+from ..tools.cron_cursor import CronCursor
 
 _logger = logging.getLogger(__name__)
 
@@ -122,7 +125,10 @@ class CrmScoreRule(models.Model):
         # are dropped below.
         record_ids = set(records.ids)
         id_range = [("id", ">=", min(record_ids)), ("id", "<=", max(record_ids))]
-        model = records.with_context(active_test=False)
+        # Search on the empty model, not on the batch: a filter on a monetary field
+        # (expected_revenue >= 3000) rounds its value in the currency of the
+        # recordset, and raises when the batch contains leads of several currencies.
+        model = records.browse().with_context(active_test=False)
         for rule in rules.filtered(lambda r: r.rule_type == "field"):
             try:
                 with self.env.cr.savepoint():
@@ -133,9 +139,11 @@ class CrmScoreRule(models.Model):
                     "Scoring rule %s skipped: invalid filter %s (%s)", rule.id, rule.domain, error
                 )
                 continue
+            # Read the rule's fields once, not once per matching record.
+            line = (rule.id, rule.points, 1)
             for record_id in matching_ids:
                 if record_id in record_ids:
-                    matches[record_id].append((rule.id, rule.points, 1))
+                    matches[record_id].append(line)
         return matches
 
     def _crm_event_points(self, rules, records, now):
@@ -267,6 +275,10 @@ class CrmScoreRule(models.Model):
 
     def _crm_write_scores(self, table, rows):
         """Write rows (id, score, grade, breakdown, scored_on) into ``table`` in one UPDATE."""
+        record_ids = [row[0] for row in rows]
+        # The id range of the batch lets PostgreSQL fetch the rows to update through
+        # the primary key. Joined on id alone, the VALUES list is hashed against a
+        # scan of the whole table, whose cost grows with the table and not the batch.
         execute_values(
             self.env.cr._obj,
             f"""
@@ -275,10 +287,11 @@ class CrmScoreRule(models.Model):
                    crm_score_breakdown = v.breakdown, crm_score_date = v.scored_on
               FROM (VALUES %s) AS v(id, score, grade, breakdown, scored_on)
              WHERE t.id = v.id
+               AND t.id BETWEEN {int(min(record_ids))} AND {int(max(record_ids))}
             """,
             rows,
             template="(%s, %s, %s, %s, %s::timestamp)",
-            page_size=1000,
+            page_size=len(rows),
         )
 
     # ------------------------------------------------------------------
@@ -289,50 +302,93 @@ class CrmScoreRule(models.Model):
     def _cron_compute_scores(self, batch_size=SCORE_BATCH_SIZE, model_names=None):
         """Rescore active leads and all partners once a day, in batches.
 
-        Runs daily. The id of the last scored record of each model is kept in a
-        system parameter together with the day of the pass, so that a run cut by a
-        timeout resumes after it and a new day starts a new pass. Rows of a batch are
-        locked with SKIP LOCKED so that two workers share the work.
+        Runs daily. The id of the last scored record of each model is kept with
+        the day of the pass (see ``CronCursor``), so that a run cut by a timeout
+        resumes after it and a new day starts a new pass. A second worker that
+        finds a batch in progress leaves the pass to the first one, and the rows
+        of a batch are locked with SKIP LOCKED against other writers.
 
         :param int batch_size: records scored per batch and transaction
         :param list model_names: restrict to "crm.lead" or "res.partner"
+        :return: number of records scored
         """
         today = str(fields.Date.today())
-        params = self.env["ir.config_parameter"].sudo()
         in_test = config["test_enable"] or modules.module.current_test
         done = 0
         for model_name, extra_where in (("crm.lead", "AND active IS TRUE"), ("res.partner", "")):
             if model_names and model_name not in model_names:
                 continue
             model = self.env[model_name].sudo().with_context(active_test=False)
-            cursor_param = f"crm_core.score_cursor.{model_name}"
-            day, _sep, last_id = (params.get_param(cursor_param) or "").partition(":")
-            last_id = int(last_id) if day == today and last_id.isdigit() else 0
-            self.env.cr.execute(
-                f"SELECT COUNT(*) FROM {model._table} WHERE id > %s {extra_where}", [last_id]
-            )
-            remaining = self.env.cr.fetchone()[0]
+            cursor = CronCursor(self.env, f"crm_core.score_cursor.{model_name}")
+            cursor.ensure()
+            remaining = None
             while True:
+                position = cursor.lock()
+                if position is None:
+                    _logger.info(
+                        "Lead scoring of %s: another worker is scoring, leaving the pass to it",
+                        model_name,
+                    )
+                    break
+                day, last_id = position
+                if day != today:
+                    last_id = 0
+                if remaining is None:
+                    self.env.cr.execute(
+                        f"SELECT COUNT(*) FROM {model._table} WHERE id > %s {extra_where}",
+                        [last_id],
+                    )
+                    remaining = self.env.cr.fetchone()[0]
                 self.env.cr.execute(
                     f"""
                     SELECT id FROM {model._table}
                      WHERE id > %s {extra_where}
                      ORDER BY id LIMIT %s
-                       FOR UPDATE SKIP LOCKED
+                       FOR NO KEY UPDATE SKIP LOCKED
                     """,
                     [last_id, batch_size],
                 )
                 ids = [row[0] for row in self.env.cr.fetchall()]
                 if not ids:
                     break
-                self._crm_score_records(model.browse(ids))
-                last_id = ids[-1]
-                params.set_param(cursor_param, f"{today}:{last_id}")
+                self._crm_score_batch(model.browse(ids))
+                cursor.move(today, ids[-1])
                 done += len(ids)
-                # An estimate when another worker shares the work; it only feeds the progress bar.
                 remaining = max(remaining - len(ids), 0)
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 if not in_test:
-                    # Commit each batch so that a timeout keeps the work done so far.
+                    # Commit each batch so that a timeout keeps the work done so
+                    # far. The commit also frees the cursor for another worker.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
+            if not in_test:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            cursor.done()
         _logger.info("Lead scoring: %s records scored", done)
+        return done
+
+    def _crm_score_batch(self, records):
+        """Score ``records`` in one go, or one by one when the batch fails.
+
+        A record that fails alone is logged and skipped, so it does not stop the pass.
+        """
+        try:
+            with self.env.cr.savepoint():
+                self._crm_score_records(records)
+            return
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception:
+            _logger.warning(
+                "Lead scoring of %s %s failed as a batch, scoring them one by one",
+                records._name,
+                records.ids,
+                exc_info=True,
+            )
+        for record in records:
+            try:
+                with self.env.cr.savepoint():
+                    self._crm_score_records(record)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise
+            except Exception:
+                _logger.exception("Lead scoring of %s %s failed, skipped", record._name, record.id)

@@ -35,47 +35,64 @@ class ResPartner(models.Model):
         help="Person responsible for the customer relationship. Defaults to the salesperson.",
     )
     crm_last_contact_date = fields.Datetime(
-        string="Last Contact", compute="_compute_crm_last_contact"
+        string="Last Contact",
+        compute="_compute_crm_last_contact",
+        groups="base.group_user",
     )
     crm_last_contact_channel = fields.Selection(
-        selection=lambda self: self.env["crm.interaction"]._fields["interaction_type"].selection,
+        # The labels of the timeline's types (other modules add theirs), in the
+        # reader's language: a callable selection is not translated by Odoo.
+        selection=lambda self: self.env["crm.interaction"]
+        ._fields["interaction_type"]
+        ._description_selection(self.env),
         string="Last Contact Channel",
         compute="_compute_crm_last_contact",
+        groups="base.group_user",
     )
     crm_last_contact_user_id = fields.Many2one(
         comodel_name="res.users",
         string="Last Contact By",
         compute="_compute_crm_last_contact",
+        groups="base.group_user",
     )
     # 360° view: next activity
     crm_next_activity_date = fields.Date(
-        string="Next Activity", compute="_compute_crm_next_activity"
+        string="Next Activity",
+        compute="_compute_crm_next_activity",
+        groups="base.group_user",
     )
     crm_next_activity_summary = fields.Char(
-        string="Customer Next Activity", compute="_compute_crm_next_activity"
+        string="Customer Next Activity",
+        compute="_compute_crm_next_activity",
+        groups="base.group_user",
     )
     # 360° view: pipeline and revenue, in the company currency
     crm_currency_id = fields.Many2one(
         comodel_name="res.currency", string="360° Currency", compute="_compute_crm_currency_id"
     )
     crm_open_opportunity_count = fields.Integer(
-        string="Open Opportunities", compute="_compute_crm_opportunity_figures"
+        string="Open Opportunities",
+        compute="_compute_crm_opportunity_figures",
+        groups="base.group_user",
     )
     crm_open_opportunity_value = fields.Monetary(
         string="Weighted Pipeline",
         currency_field="crm_currency_id",
         compute="_compute_crm_opportunity_figures",
         help="Sum of expected revenue multiplied by probability of the open opportunities.",
+        groups="base.group_user",
     )
     crm_lifetime_revenue = fields.Monetary(
         string="Lifetime Revenue",
         currency_field="crm_currency_id",
         compute="_compute_crm_revenue",
+        groups="base.group_user",
     )
     crm_revenue_12m = fields.Monetary(
         string="Revenue (12 Months)",
         currency_field="crm_currency_id",
         compute="_compute_crm_revenue",
+        groups="base.group_user",
     )
 
     crm_without_activity = fields.Boolean(
@@ -83,6 +100,7 @@ class ResPartner(models.Model):
         compute="_compute_crm_without_activity",
         search="_search_crm_without_activity",
         help=f"No email, call, meeting or note with the customer in the last {INACTIVE_DAYS} days.",
+        groups="base.group_user",
     )
 
     # Data quality: normalized keys compared by duplicate detection
@@ -109,6 +127,7 @@ class ResPartner(models.Model):
         comodel_name="res.partner",
         string="Possible Duplicates",
         compute="_compute_crm_duplicate_ids",
+        groups="base.group_user",
     )
 
     def init(self):

@@ -6,3 +6,7 @@ from . import test_scoring
 from . import test_data_quality
 from . import test_tour
 from . import test_security
+from . import test_screenshots
+from . import test_access_matrix
+from . import test_cron_batches
+from . import test_portal_figures

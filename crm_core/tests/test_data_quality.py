@@ -125,6 +125,7 @@ class TestDuplicates(CrmCoreCommon):
         pair = Pair.search(
             [("record_id", "=", self.mueller.id), ("duplicate_id", "=", self.mueller_vat.id)]
         )
+        self.assertEqual(pair.reason_codes, "vat")
         self.assertEqual(pair.reasons, "Tax ID")
         self.assertEqual(pair.record_name, "Müller Maschinenbau GmbH")
         salesman_pairs = Pair.with_user(self.salesman).search([("record_id", "=", self.mueller.id)])
@@ -241,6 +242,43 @@ class TestCompleteness(CrmCoreCommon):
         self.assertNotIn(
             self.customer,
             self.env["res.partner"].search(dashboard.action_open_inactive_partners()["domain"]),
+        )
+
+    def test_dashboard_menu_opens_counted_record(self):
+        """The menu opens a saved dashboard whose counts the web client reads as they are."""
+        self.env["res.partner"].create({"name": "Leer Zwei AG", "is_company": True})
+        self.env["crm.required.field"]._cron_update_completeness(batch_size=50)
+        menu = self.env.ref("crm_core.crm_core_menu_data_quality_dashboard")
+        server_action = self.env.ref("crm_core.crm_data_quality_dashboard_action_open")
+        self.assertEqual(menu.action, server_action)
+        action = server_action.run()
+        self.assertEqual(action["res_model"], "crm.data.quality.dashboard")
+        values = (
+            self.env["crm.data.quality.dashboard"]
+            .browse(action["res_id"])
+            .web_read({"incomplete_partner_count": {}})[0]
+        )
+        incomplete = self.env["res.partner"].search_count([("crm_completeness", "<", 100)])
+        self.assertGreaterEqual(incomplete, 1)
+        self.assertEqual(values["incomplete_partner_count"], incomplete)
+
+    def test_reasons_in_reader_language(self):
+        self.env["res.lang"]._activate_lang("de_DE")
+        self.env["ir.module.module"].search([("name", "=", "crm_core")])._update_translations(
+            ["de_DE"]
+        )
+        pair = self.env["crm.duplicate.pair"].create(
+            {
+                "model_name": "res.partner",
+                # Ids of no record: the pair only carries the codes here.
+                "record_id": 999999991,
+                "duplicate_id": 999999992,
+                "reason_codes": "email,vat,name",
+            }
+        )
+        self.assertEqual(pair.reasons, "Email, Tax ID, Similar name")
+        self.assertEqual(
+            pair.with_context(lang="de_DE").reasons, "E-Mail, Steuernummer, Ähnlicher Name"
         )
 
     def test_without_activity_filter(self):

@@ -209,6 +209,41 @@ class TestLeadScoring(CrmCoreCommon):
         self.assertEqual(late.crm_score, 15)
         self.assertEqual(leads.mapped("crm_score"), [15] * 5, "already scored today")
 
+    @freeze_time(NOW)
+    def test_amount_rule_over_leads_in_two_currencies(self):
+        chf = self.env.ref("base.CHF")
+        chf.active = True
+        self.company_b.currency_id = chf
+        self.env["crm.score.rule"].create(
+            {"name": "Großauftrag", "points": 7, "domain": "[('expected_revenue', '>=', 3000)]"}
+        )
+        leads = self.env["crm.lead"].create(
+            [
+                {"name": "Anlage Linz", "company_id": self.company_b.id, "expected_revenue": 5000},
+                {"name": "Anlage Köln", "company_id": self.company.id, "expected_revenue": 8000},
+                {"name": "Ersatzteil", "company_id": self.company.id, "expected_revenue": 900},
+            ]
+        )
+        self.assertEqual(len(leads.company_currency), 2)
+        with self.assertNoLogs("odoo.addons.crm_core.models.crm_score_rule", level="ERROR"):
+            self.env["crm.score.rule"]._cron_compute_scores(model_names=["crm.lead"])
+        self.assertEqual(leads.mapped("crm_score"), [7, 7, 0])
+
+    def test_scoring_skips_leads_between_ids(self):
+        first, middle, last = self.env["crm.lead"].create(
+            [{"name": f"Messe-Kontakt {i}", "source_id": self.source_fair.id} for i in range(3)]
+        )
+        # The scores are written through the id range of the batch, so the lead
+        # inside that range but outside the batch must keep its empty score.
+        self.env["crm.score.rule"]._crm_score_records(first | last)
+        self.assertEqual(first.crm_score, 15)
+        self.assertEqual(last.crm_score, 15)
+        self.assertEqual(last.crm_grade, "D")
+        self.assertEqual(middle.crm_score, 0)
+        self.assertFalse(middle.crm_grade)
+        self.assertFalse(middle.crm_score_breakdown)
+        self.assertFalse(middle.crm_score_date)
+
     def test_unchanged_score_not_rewritten(self):
         with freeze_time(NOW):
             self.lead.action_crm_compute_score()

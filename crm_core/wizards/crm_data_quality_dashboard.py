@@ -46,6 +46,16 @@ class CrmDataQualityDashboard(models.TransientModel):
             dashboard.incomplete_lead_count = incomplete_leads
             dashboard.inactive_partner_count = inactive
 
+    @api.model
+    def action_open_dashboard(self):
+        """Return the dashboard form on a new saved record, with its counts computed."""
+        dashboard = self.create({})
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_core.crm_data_quality_dashboard_action"
+        )
+        action["res_id"] = dashboard.id
+        return action
+
     def _crm_list_action(self, model, name, domain):
         return {
             "type": "ir.actions.act_window",
