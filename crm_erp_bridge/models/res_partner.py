@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.misc import format_amount
 
 # Account health thresholds. A customer whose revenue of the last twelve
 # months falls under this share of the twelve months before is a churn risk.
@@ -427,8 +428,8 @@ class ResPartner(models.Model):
                     "Revenue down %(percent)s%% over twelve months (%(recent)s "
                     "against %(previous)s)",
                     percent=round(100 - revenue * 100 / previous),
-                    recent=currency.round(revenue),
-                    previous=currency.round(previous),
+                    recent=format_amount(self.env, revenue, currency),
+                    previous=format_amount(self.env, previous, currency),
                 )
             )
         days = fact.get("days_since_last_order")
@@ -462,15 +463,18 @@ class ResPartner(models.Model):
         if fact["overdue"] > 0:
             score += 1
             reasons.append(
-                self.env._("Overdue amount: %(amount)s", amount=currency.round(fact["overdue"]))
+                self.env._(
+                    "Overdue amount: %(amount)s",
+                    amount=format_amount(self.env, fact["overdue"], currency),
+                )
             )
         if fact["credit_limit"] and fact["open_receivable"] > fact["credit_limit"]:
             score += 1
             reasons.append(
                 self.env._(
                     "Open receivable %(open)s exceeds the credit limit %(limit)s",
-                    open=currency.round(fact["open_receivable"]),
-                    limit=fact["credit_limit"],
+                    open=format_amount(self.env, fact["open_receivable"], currency),
+                    limit=format_amount(self.env, fact["credit_limit"], currency),
                 )
             )
         if fact["escalated_tickets"]:

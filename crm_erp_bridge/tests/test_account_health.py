@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools.misc import format_amount
 
 from .common import CrmErpBridgeCommon
 
@@ -45,12 +46,16 @@ class TestAccountHealth(CrmErpBridgeCommon):
         self.customer.invalidate_recordset()
 
         self.assertEqual(self.customer.crm_churn_risk, "high")
+        # Amounts read as the user's language and the company currency write them.
+        def amount(value):
+            return format_amount(self.env, value, self.env.company.currency_id)
+
         self.assertEqual(
             self.customer.crm_churn_reasons.splitlines(),
             [
-                "Revenue down 75% over twelve months (500.0 against 2000.0)",
-                "Overdue amount: 575.0",
-                "Open receivable 575.0 exceeds the credit limit 300.0",
+                f"Revenue down 75% over twelve months ({amount(500)} against {amount(2000)})",
+                f"Overdue amount: {amount(575)}",
+                f"Open receivable {amount(575)} exceeds the credit limit {amount(300)}",
                 "1 escalated support tickets",
                 "3 open support tickets",
             ],

@@ -1,5 +1,6 @@
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools.misc import format_amount
 
 from .common import CrmErpBridgeCommon
 
@@ -46,8 +47,10 @@ class TestSecurity(CrmErpBridgeCommon):
         self.customer.write({"use_partner_credit_limit": True, "credit_limit": 50.0})
         customer = self.customer.with_user(self.salesman)
         self.assertEqual(customer.crm_open_receivable, 115.0)
+        currency = self.env.company.currency_id
         self.assertIn(
-            "Open receivable 115.0 exceeds the credit limit 50.0",
+            f"Open receivable {format_amount(self.env, 115, currency)} exceeds the credit "
+            f"limit {format_amount(self.env, 50, currency)}",
             customer.crm_churn_reasons,
         )
 
