@@ -61,7 +61,7 @@ def add_arguments(parser):
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="reuse the database when it already holds the data of this scale and seed",
+        help="reuse the database when it already contains the data of this scale and seed",
     )
     parser.add_argument(
         "--reinstall",

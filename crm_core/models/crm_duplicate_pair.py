@@ -1,17 +1,16 @@
 import logging
 
 from odoo import api, fields, models, modules
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import config
 
-from ..tools.cron_cursor import CronCursor
+from ..tools.cron_cursor import CronCursor, process_batch
 
 _logger = logging.getLogger(__name__)
 
 # Records checked per cron batch; each record costs one indexed duplicate query.
 DUPLICATE_BATCH_SIZE = 500
 
-# What two records can have in common, in the order they are listed.
+# Kinds of match between two records, in the order they are listed.
 REASON_CODES = ("email", "phone", "vat", "name")
 
 
@@ -186,7 +185,7 @@ class CrmDuplicatePair(models.Model):
             while True:
                 position = cursor.lock()
                 if position is None or position[0] != joined_pass:
-                    # Another worker holds the batch or has finished this pass.
+                    # Another worker has locked the position or finished this pass.
                     break
                 last_id = position[1]
                 batch = model.search([("id", ">", last_id)], order="id", limit=batch_size)
@@ -210,31 +209,8 @@ class CrmDuplicatePair(models.Model):
         return done
 
     def _crm_refresh_batch(self, records):
-        """Refresh the pairs of ``records`` in one go, or one by one when the batch
-        fails. A record that fails alone is logged and skipped."""
-        try:
-            with self.env.cr.savepoint():
-                self._crm_refresh_for(records)
-            return
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-            raise
-        except Exception:
-            _logger.warning(
-                "Duplicate check of %s %s failed as a batch, checking them one by one",
-                records._name,
-                records.ids,
-                exc_info=True,
-            )
-        for record in records:
-            try:
-                with self.env.cr.savepoint():
-                    self._crm_refresh_for(record)
-            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                raise
-            except Exception:
-                _logger.exception(
-                    "Duplicate check of %s %s failed, skipped", record._name, record.id
-                )
+        """Refresh the pairs of ``records``, logging and skipping a record that fails."""
+        process_batch(records, self._crm_refresh_for, "Duplicate check", _logger)
 
     def action_merge(self):
         """Open Odoo's merge wizard (contacts) or crm's merge wizard (leads) on the pair."""

@@ -2,10 +2,9 @@ import logging
 
 from odoo import api, fields, models, modules
 from odoo.exceptions import ValidationError
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import config
 
-from ..tools.cron_cursor import CronCursor
+from ..tools.cron_cursor import CronCursor, process_batch
 
 _logger = logging.getLogger(__name__)
 
@@ -136,7 +135,7 @@ class CrmRequiredField(models.Model):
             while True:
                 position = cursor.lock()
                 if position is None or position[0] != joined_pass:
-                    # Another worker holds the batch or has finished this pass.
+                    # Another worker has locked the position or finished this pass.
                     break
                 last_id = position[1]
                 self.env.cr.execute(
@@ -169,26 +168,7 @@ class CrmRequiredField(models.Model):
         return done
 
     def _crm_update_completeness_batch(self, records):
-        """Update ``records`` in one go, or one by one when the batch fails. A
-        record that fails alone is logged and skipped."""
-        try:
-            with self.env.cr.savepoint():
-                records._crm_update_completeness()
-            return
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-            raise
-        except Exception:
-            _logger.warning(
-                "Completeness of %s %s failed as a batch, updating them one by one",
-                records._name,
-                records.ids,
-                exc_info=True,
-            )
-        for record in records:
-            try:
-                with self.env.cr.savepoint():
-                    record._crm_update_completeness()
-            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                raise
-            except Exception:
-                _logger.exception("Completeness of %s %s failed, skipped", record._name, record.id)
+        """Update the completeness of ``records``, skipping a record that fails."""
+        process_batch(
+            records, lambda batch: batch._crm_update_completeness(), "Completeness", _logger
+        )

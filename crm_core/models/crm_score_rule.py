@@ -6,11 +6,10 @@ from psycopg2.extras import execute_values
 
 from odoo import api, fields, models, modules
 from odoo.exceptions import ValidationError
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import config
 from odoo.tools.safe_eval import safe_eval
 
-from ..tools.cron_cursor import CronCursor
+from ..tools.cron_cursor import CronCursor, process_batch
 
 _logger = logging.getLogger(__name__)
 
@@ -367,28 +366,6 @@ class CrmScoreRule(models.Model):
         return done
 
     def _crm_score_batch(self, records):
-        """Score ``records`` in one go, or one by one when the batch fails.
-
-        A record that fails alone is logged and skipped, so it does not stop the pass.
-        """
-        try:
-            with self.env.cr.savepoint():
-                self._crm_score_records(records)
-            return
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-            raise
-        except Exception:
-            _logger.warning(
-                "Lead scoring of %s %s failed as a batch, scoring them one by one",
-                records._name,
-                records.ids,
-                exc_info=True,
-            )
-        for record in records:
-            try:
-                with self.env.cr.savepoint():
-                    self._crm_score_records(record)
-            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                raise
-            except Exception:
-                _logger.exception("Lead scoring of %s %s failed, skipped", record._name, record.id)
+        """Score ``records``, logging and skipping a record that fails so that it
+        does not stop the pass."""
+        process_batch(records, self._crm_score_records, "Lead scoring", _logger)

@@ -102,3 +102,36 @@ class CronCursor:
         if self.moved:
             self.env["ir.config_parameter"].invalidate_model(["value"])
             self.env.registry.clear_cache()
+
+
+def process_batch(records, process, task, logger):
+    """Call ``process`` on ``records`` in one savepoint, or record by record
+    when the batch fails.
+
+    A record that fails alone is logged on ``logger`` as "<task> of <model>
+    <id> failed, skipped" and does not stop the pass. Concurrency errors are
+    re-raised, so the batch rolls back and a later run retries it.
+    """
+    cr = records.env.cr
+    try:
+        with cr.savepoint():
+            process(records)
+        return
+    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+        raise
+    except Exception:
+        logger.warning(
+            "%s of %s %s failed as a batch, retrying them one by one",
+            task,
+            records._name,
+            records.ids,
+            exc_info=True,
+        )
+    for record in records:
+        try:
+            with cr.savepoint():
+                process(record)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception:
+            logger.exception("%s of %s %s failed, skipped", task, record._name, record.id)

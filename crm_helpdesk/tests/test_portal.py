@@ -109,7 +109,7 @@ class TestPortalAccess(HttpCase, HelpdeskCommon):
         self.assertTrue(response.url.endswith("/my"), f"{login} was not sent back to /my")
         self.assertNotIn(ticket.name, response.text)
 
-    def test_portal_user_cannot_read_ticket_figures_of_own_company(self):
+    def test_portal_ticket_figures_denied(self):
         """The ticket counts on a customer are for employees; a contact of the
         customer reads its company, but the counts raise AccessError."""
         company = self.customer_a.with_user(self.portal_alice)
