@@ -21,9 +21,9 @@ def uninstall_hook(env):
 
     crm.lead.stage_id restricts deletion, so a stage that still contains
     opportunities would make Odoo log a failed DELETE. Opportunities go back
-    to the default stage they came from; a suite stage whose counterpart was
-    deleted by the user is kept (its external id is dropped, so the uninstall
-    leaves it alone) together with its opportunities.
+    to the default stage they came from. When the user deleted that default
+    stage, the suite stage is kept with its opportunities: its external id is
+    dropped, so the uninstall leaves it alone.
     """
     # The stage history is dropped with its model, and its rows point at the stages.
     env.cr.execute("DELETE FROM crm_lead_stage_history")

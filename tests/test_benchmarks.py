@@ -2,10 +2,10 @@
 
 `suite.py bench --scale 200` installs the five modules, generates the data set
 with the fixed seed and runs every benchmark once. The test checks what the
-generated data determines (counts, totals, the duplicates planted, the rows
-imported), that each baseline gives a positive ratio and that the 360° view
-reads a customer with 10,000 related documents in as many queries as one with
-10. It never checks a time.
+generated data determines: counts, totals, the duplicates planted and the rows
+imported. It also checks that each baseline gives a positive ratio, and that
+the 360° view reads a customer with 10,000 related documents in as many
+queries as one with 10. It never checks a time.
 """
 
 import json

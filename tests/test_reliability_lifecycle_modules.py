@@ -1,8 +1,8 @@
 """Install, upgrade twice, uninstall and reinstall crm_pipeline, crm_campaign and crm_erp_bridge.
 
 The database starts with every module these three depend on (crm_core,
-crm_helpdesk, sale, stock, account, mass mailing) and with business documents
-created before the three are installed: opportunities, a confirmed order, a
+crm_helpdesk, sale, stock, account, mass mailing). Before the three are
+installed it gets business documents: opportunities, a confirmed order, a
 posted invoice and its payment, chatter messages, an activity, a mailing list
 and a mailing. One Odoo process then runs each step through ir.module.module's
 buttons, as an administrator would, and records after every step the counts

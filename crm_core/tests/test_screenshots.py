@@ -4,7 +4,7 @@ Each suite module has a test like the one below: it opens its main screens as a
 user of the demo database, waits until every screen shows the expected demo
 values and fails when one is missing. When the environment variable
 CRM_SUITE_SCREENSHOTS names a folder, the test also saves a PNG of every
-screen there, in ``<folder>/<module>/screenshot_<name>.png``; ``python3 suite.py
+screen there, in ``<folder>/<module>/screenshot_<name>.png``. ``python3 suite.py
 screenshots`` copies them to the modules' static/description folders. When the
 database has German loaded, every screen is opened a second time in German
 (``screenshot_<name>_de.png``).

@@ -136,10 +136,11 @@ class ResPartner(models.Model):
         the currency of the current company, per commercial partner.
 
         Overrides crm_core's estimate from won opportunities. Invoices of
-        every company the user has enabled count; those of a company with
-        another currency are converted at the rate of their invoice date, as
-        Odoo converts amounts for the current company (its rates first, then
-        rates shared by all companies; before the first rate, the oldest).
+        every company the user has enabled count. Those of a company with
+        another currency are converted at the rate of their invoice date, the
+        way Odoo picks rates for the current company: its own rates first,
+        then rates shared by all companies, and the oldest rate for a date
+        before the first one.
 
         The figure is a total the user may see on a customer without reading
         the invoices themselves, so the query ignores the invoice record

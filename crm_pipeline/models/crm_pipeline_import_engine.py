@@ -483,8 +483,9 @@ class PipelineImporter(ReferenceDataImporter):
         """Return ``amount`` in the company currency, reading the row's currency cell.
 
         An unknown currency code rejects the row. An amount in another currency
-        is converted at the rate of ``day`` (today when empty); without any
-        rate for that currency it is kept as it is, and both cases are reported.
+        is converted at the rate of ``day``, or today's when ``day`` is empty.
+        When that currency has no rate at all, the amount is kept as it is.
+        Both cases are reported on the row.
         """
         code, column = self._cell(csv_file, row, "currency")
         if not code:

@@ -146,9 +146,9 @@ class TestImportFormats(TransactionCase):
         self.assertEqual(result.rejected_count, 1)
 
     def test_pipedrive_deals(self):
-        # The deals are in euros; a company keeping its books in another
-        # currency gets them converted at the rate of the day the deal was
-        # created (for open deals), here 1.25 euros to its currency unit.
+        # The deals are in euros. A company keeping its books in another
+        # currency gets an open deal converted at the rate of the day it was
+        # created, here 1.25 euros to its currency unit.
         company = self.env.company
         expected_proposal = 3200.0
         if company.currency_id.name != "EUR":
