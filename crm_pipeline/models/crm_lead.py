@@ -140,10 +140,12 @@ class CrmLead(models.Model):
 
     @api.depends("date_last_stage_update")
     def _compute_crm_days_in_stage(self):
+        # Datetime.now() drops the microseconds that crm keeps on the stage
+        # date, so a stage entered within the current second would give -1.
         now = fields.Datetime.now()
         for lead in self:
             since = lead.date_last_stage_update or lead.create_date
-            lead.crm_days_in_stage = (now - since).days if since else 0
+            lead.crm_days_in_stage = max((now - since).days, 0) if since else 0
 
     # ------------------------------------------------------------
     # CRUD
